@@ -1,0 +1,242 @@
+//! [`Event`]: one server-sent event, checked as it is built.
+
+use crate::encode::field_len;
+use crate::error::{Error, Field};
+use crate::text::Text;
+use alloc::vec::Vec;
+use bytes::Bytes;
+use core::time::Duration;
+
+/// One server-sent event.
+///
+/// Every field is optional; set the ones you need, in any order. What a conformant client
+/// (a browser's `EventSource`, or any parser following WHATWG HTML §9.2) does with the result:
+///
+/// | method | on the wire | what the client sees | refused |
+/// |---|---|---|---|
+/// | [`data`](Event::data) | one `data:` line per line of the text | `event.data`: the text, with CR and CRLF turned into LF | never |
+/// | [`event`](Event::event) | `event: <type>` | the event's type (`message` when unset or empty) | CR, LF |
+/// | [`id`](Event::id) | `id: <id>` (`id:` for the empty string) | `lastEventId`; sent back as `Last-Event-ID` on reconnect; `""` resets it | CR, LF, NUL |
+/// | [`retry`](Event::retry) | `retry: <milliseconds>` | the reconnection delay | never |
+/// | [`comment`](Event::comment) | one `:` line per line of the text | nothing (comments are ignored) | never |
+///
+/// # Data, and events without it
+///
+/// Data is any UTF-8 text: empty, with leading spaces, trailing newlines, NUL, U+FEFF, U+2028 or
+/// a megabyte on one line all arrive exactly as given. The one change is forced by the wire
+/// format: a client rebuilds multi-line data by joining lines with LF, so a CR or a CRLF in the
+/// data arrives as a single LF. `data("")` is sent as one empty `data:` line and *is*
+/// dispatched, with empty data.
+///
+/// An event with no data at all is **not** dispatched by clients: no `message` handler runs and
+/// its `event` type is discarded. Its `id` and `retry` still take effect when the client reads
+/// them, so a data-less event is the way to move `lastEventId` or change the reconnection delay
+/// without waking handlers.
+///
+/// # Setting a field twice
+///
+/// `data`, `event`, `id` and `retry` replace the previous value. `comment` adds another comment;
+/// comments are written first, in the order they were added. A refused value leaves no trace:
+/// the method returns the error instead of the event.
+///
+/// # Ids persist
+///
+/// A client keeps the last id it saw until another event sets one, so an event without `id`
+/// reports the previous event's id as its `lastEventId` (WHATWG HTML §9.2.6). After a reconnect,
+/// give the first event an id.
+///
+/// ```
+/// use std::time::Duration;
+/// use sse_wire::Event;
+///
+/// let ev = Event::new()
+///     .event("update")?
+///     .id(42u64)?
+///     .retry(Duration::from_secs(3))
+///     .data("{\"n\":42}\nsecond line");
+/// assert_eq!(
+///     ev.to_bytes(),
+///     "event: update\nid: 42\nretry: 3000\ndata: {\"n\":42}\ndata: second line\n\n"
+/// );
+///
+/// // Text that would inject a field is refused, not edited:
+/// assert!(Event::new().event("update\ndata: forged").is_err());
+/// # Ok::<(), sse_wire::Error>(())
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Event {
+    pub(crate) comments: Vec<Text>,
+    pub(crate) event: Option<Text>,
+    pub(crate) id: Option<Text>,
+    pub(crate) retry: Option<Duration>,
+    pub(crate) data: Option<Text>,
+    /// Bytes the `data` lines take on the wire; 0 when `data` is `None`. Measured once, when
+    /// the data is set, so that `encoded_len` does not scan the data again.
+    pub(crate) data_len: usize,
+}
+
+impl Event {
+    /// An event with no fields set. On its own it encodes to a single empty line, which clients
+    /// ignore.
+    pub fn new() -> Event {
+        Event::default()
+    }
+
+    /// Sets the event's data, replacing any earlier data.
+    ///
+    /// Never fails: any UTF-8 text can be sent. CR and CRLF arrive at the client as LF.
+    ///
+    /// ```
+    /// use sse_wire::Event;
+    /// assert_eq!(Event::new().data("").to_bytes(), "data:\n\n");
+    /// assert_eq!(Event::new().data(" a\r\nb\n").to_bytes(), "data:  a\ndata: b\ndata:\n\n");
+    /// ```
+    pub fn data(mut self, data: impl Into<Text>) -> Event {
+        let data = data.into();
+        self.data_len = field_len(b"data", data.as_bytes());
+        self.data = Some(data);
+        self
+    }
+
+    /// Sets the data from raw bytes, which must be UTF-8. The bytes are shared, not copied.
+    ///
+    /// ```
+    /// use bytes::Bytes;
+    /// use sse_wire::{Error, Event, Field};
+    ///
+    /// let ev = Event::new().data_utf8(Bytes::from_static(b"caf\xc3\xa9"))?;
+    /// assert_eq!(ev.get_data(), Some("café"));
+    ///
+    /// let err = Event::new().data_utf8(Bytes::from_static(b"caf\xc3")).unwrap_err();
+    /// assert_eq!(err, Error::InvalidUtf8 { field: Field::Data, valid_up_to: 3 });
+    /// # Ok::<(), Error>(())
+    /// ```
+    pub fn data_utf8(self, data: Bytes) -> Result<Event, Error> {
+        let text = Text::try_from(data).map_err(|e| Error::InvalidUtf8 {
+            field: Field::Data,
+            valid_up_to: e.valid_up_to(),
+        })?;
+        Ok(self.data(text))
+    }
+
+    /// Sets the data to `value` serialized as JSON (requires the `json` feature).
+    ///
+    /// Compact JSON is one line. Pretty-printed JSON, or a `RawValue` holding line breaks, is
+    /// sent as several `data:` lines and arrives as the same JSON (any CR or CRLF between
+    /// tokens arrives as LF, which JSON treats as the same whitespace; JSON strings cannot
+    /// hold a raw line break).
+    ///
+    /// ```
+    /// # #[cfg(feature = "json")] {
+    /// use sse_wire::Event;
+    /// let ev = Event::new().json_data(&serde_json::json!({"n": 1}))?;
+    /// assert_eq!(ev.to_bytes(), "data: {\"n\":1}\n\n");
+    /// # }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// Whatever `serde_json` reports for a value it cannot serialize (for example a map with
+    /// non-string keys). The event is not changed.
+    #[cfg(feature = "json")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "json")))]
+    pub fn json_data<T: serde::Serialize + ?Sized>(
+        self,
+        value: &T,
+    ) -> Result<Event, serde_json::Error> {
+        Ok(self.data(serde_json::to_string(value)?))
+    }
+
+    /// Sets the event type, replacing any earlier one. Clients dispatch the event under this
+    /// name (`addEventListener("update", …)`); `""` means the default type, `message`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidChar`] if the type contains CR or LF, which would end the line and let
+    /// the rest be read as another field.
+    pub fn event(mut self, event_type: impl Into<Text>) -> Result<Event, Error> {
+        let event_type = event_type.into();
+        refuse(Field::Event, &event_type, b"\r\n")?;
+        self.event = Some(event_type);
+        Ok(self)
+    }
+
+    /// Sets the event id, replacing any earlier one. Clients store it as `lastEventId` and send
+    /// it back in the `Last-Event-ID` header when they reconnect. `""` is sent as `id:` and
+    /// resets the client's last id.
+    ///
+    /// Integers are formatted in decimal without allocating: `.id(42u64)`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidChar`] if the id contains CR or LF (which would inject fields) or NUL
+    /// (which makes clients ignore the id, silently keeping the old one).
+    pub fn id(mut self, id: impl Into<Text>) -> Result<Event, Error> {
+        let id = id.into();
+        refuse(Field::Id, &id, b"\r\n\0")?;
+        self.id = Some(id);
+        Ok(self)
+    }
+
+    /// Sets the client's reconnection delay, replacing any earlier value.
+    ///
+    /// Sent as whole milliseconds (`retry: 1500`); a fraction of a millisecond is dropped.
+    /// Clients apply it as soon as they read it, even if the event has no data. Note that some
+    /// JavaScript clients pass the value to `setTimeout`, which misbehaves at 2³¹ ms (about 24.8
+    /// days) and above.
+    pub fn retry(mut self, delay: Duration) -> Event {
+        self.retry = Some(delay);
+        self
+    }
+
+    /// Adds a comment. Clients ignore comments; they are useful to keep a connection busy or to
+    /// annotate a stream. Multi-line text becomes one `:` line per line, so a comment can never
+    /// end the event or be read as a field.
+    ///
+    /// ```
+    /// use sse_wire::Event;
+    /// assert_eq!(Event::new().comment("a\ndata: x").to_bytes(), ": a\n: data: x\n\n");
+    /// ```
+    pub fn comment(mut self, comment: impl Into<Text>) -> Event {
+        self.comments.push(comment.into());
+        self
+    }
+
+    /// The data, if set.
+    pub fn get_data(&self) -> Option<&str> {
+        self.data.as_ref().map(Text::as_str)
+    }
+
+    /// The event type, if set.
+    pub fn get_event(&self) -> Option<&str> {
+        self.event.as_ref().map(Text::as_str)
+    }
+
+    /// The id, if set.
+    pub fn get_id(&self) -> Option<&str> {
+        self.id.as_ref().map(Text::as_str)
+    }
+
+    /// The reconnection delay, if set.
+    pub fn get_retry(&self) -> Option<Duration> {
+        self.retry
+    }
+
+    /// The comments, in the order they were added.
+    pub fn get_comments(&self) -> impl Iterator<Item = &str> {
+        self.comments.iter().map(Text::as_str)
+    }
+}
+
+/// Refuses `value` for `field` if it holds any of the ASCII bytes in `forbidden`.
+fn refuse(field: Field, value: &Text, forbidden: &[u8]) -> Result<(), Error> {
+    match value.as_bytes().iter().position(|b| forbidden.contains(b)) {
+        None => Ok(()),
+        Some(index) => Err(Error::InvalidChar {
+            field,
+            found: char::from(value.as_bytes()[index]),
+            index,
+        }),
+    }
+}

@@ -1,0 +1,88 @@
+//! [`Frame`]: events already encoded, to be sent as they are.
+
+use crate::event::Event;
+use bytes::{Bytes, BytesMut};
+
+/// One or more events, already encoded: complete, well-formed event stream bytes.
+///
+/// A `Frame` can only be made by encoding [`Event`]s, so it always ends with the empty line that
+/// closes an event and never holds half of one. That makes it safe to send as it is, to any
+/// number of clients, interleaved with other frames. Cloning is a reference-count bump.
+///
+/// Use it to encode once and broadcast: encode each event when it happens, hand clones of the
+/// frame to every subscriber, and let each subscriber's [`EventStream`](crate::EventStream) send
+/// it. Nothing is encoded or copied per client for frames of 4 KiB and more; smaller ones are
+/// copied into that client's current chunk, which is cheaper than a body frame of their own.
+///
+/// ```
+/// use sse_wire::{Event, Frame};
+///
+/// let frame = Frame::from(Event::new().data("tick"));
+/// let copy = frame.clone();
+/// assert_eq!(copy.as_bytes(), b"data: tick\n\n");
+/// assert_eq!(copy.as_bytes().as_ptr(), frame.as_bytes().as_ptr());
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Frame(Bytes);
+
+impl Frame {
+    /// Encodes several events into one frame, in order, in one allocation.
+    ///
+    /// ```
+    /// use sse_wire::{Event, Frame};
+    /// let frame = Frame::from_events(&[Event::new().data("a"), Event::new().data("b")]);
+    /// assert_eq!(frame.as_bytes(), b"data: a\n\ndata: b\n\n");
+    /// ```
+    pub fn from_events<'a>(events: impl IntoIterator<Item = &'a Event> + Clone) -> Frame {
+        let len = events.clone().into_iter().map(Event::encoded_len).sum();
+        let mut buf = BytesMut::with_capacity(len);
+        for event in events {
+            event.encode_into(&mut buf);
+        }
+        Frame(buf.freeze())
+    }
+
+    /// The encoded bytes.
+    pub fn as_bytes(&self) -> &Bytes {
+        &self.0
+    }
+
+    /// The encoded bytes, by value.
+    pub fn into_bytes(self) -> Bytes {
+        self.0
+    }
+
+    /// Length in bytes.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// `true` for a frame of no events (only [`Frame::from_events`] with no events makes one).
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl From<Event> for Frame {
+    fn from(event: Event) -> Frame {
+        Frame(event.to_bytes())
+    }
+}
+
+impl From<&Event> for Frame {
+    fn from(event: &Event) -> Frame {
+        Frame(event.to_bytes())
+    }
+}
+
+impl From<Frame> for Bytes {
+    fn from(frame: Frame) -> Bytes {
+        frame.0
+    }
+}
+
+impl AsRef<[u8]> for Frame {
+    fn as_ref(&self) -> &[u8] {
+        &self.0
+    }
+}

@@ -1,0 +1,370 @@
+//! [`EventStream`]: a `Stream` of events in, a `Stream` of body chunks out.
+
+use crate::event::Event;
+use crate::frame::Frame;
+use crate::keep_alive::{KeepAlive, NoTicks};
+use bytes::{BufMut, Bytes, BytesMut};
+use core::convert::Infallible;
+use core::pin::Pin;
+use core::task::{Context, Poll};
+use futures_core::{FusedStream, Stream};
+
+/// Default largest chunk [`EventStream`] builds from events that are ready together: 16 KiB.
+pub const DEFAULT_MAX_CHUNK: usize = 16 * 1024;
+
+/// Events whose data, or frames whose bytes, are at least this long are sent as their own body
+/// chunk, sharing the caller's memory instead of being copied into the chunk buffer.
+const ZERO_COPY_MIN: usize = 4 * 1024;
+
+pin_project_lite::pin_project! {
+    /// Turns a [`Stream`] of events into a [`Stream`] of body chunks, `Result<Bytes, E>`.
+    ///
+    /// The items of the inner stream may be [`Event`], [`Frame`] (already encoded, for
+    /// broadcasting), or `Result` of either; see [`StreamItem`]. The output is what every Rust
+    /// HTTP server takes as a streaming body:
+    ///
+    /// * axum: `Body::from_stream(EventStream::new(events))`
+    /// * actix-web: `HttpResponse::Ok().streaming(EventStream::new(events))`
+    /// * hyper: `StreamBody::new(EventStream::new(events).map_ok(Frame::data))` (one `map`,
+    ///   because hyper's body wants `http_body::Frame`s)
+    /// * a raw socket: write each chunk as it comes.
+    ///
+    /// # Chunks
+    ///
+    /// When several events are ready at once, they are packed into one chunk, up to the
+    /// [`max_chunk`](EventStream::max_chunk) size, and nothing waits for more: as soon as the
+    /// inner stream returns `Pending`, what is buffered is yielded. So an event is never delayed,
+    /// and a burst costs one write instead of one per event. Chunks only ever split the output
+    /// *between* events; the concatenated chunks are byte for byte the events encoded one by
+    /// one. An event larger than `max_chunk` gets a chunk of its own. Events whose data is one
+    /// line of 4 KiB or more, and frames of 4 KiB or more, are sent as chunks that share the
+    /// caller's memory rather than copying it.
+    ///
+    /// The chunk buffer is reused: once the body has written and dropped earlier chunks, their
+    /// memory holds the next ones, so a long stream of small events allocates almost nothing.
+    ///
+    /// # Errors
+    ///
+    /// An `Err(e)` from the inner stream is yielded as `Err(e)`, in order: the events before it
+    /// are yielded first. The adapter then goes on polling the inner stream; what happens to the
+    /// response is the server's choice (axum, hyper and actix-web end the body on the first
+    /// error). Encoding itself cannot fail: every [`Event`] was checked when it was built.
+    ///
+    /// # Backpressure and cancellation
+    ///
+    /// The adapter pulls from the inner stream only when polled, so a slow client slows the
+    /// producer down instead of growing a buffer: at most one chunk is held. Dropping the
+    /// adapter (the server does so when the client goes away) drops the inner stream.
+    ///
+    /// ```
+    /// use futures_util::{stream, StreamExt};
+    /// use sse_wire::{Event, EventStream};
+    ///
+    /// let events = stream::iter((1..=3u32).map(|n| Event::new().data(format!("Message {n}"))));
+    /// let chunks: Vec<_> = futures_executor::block_on(EventStream::new(events).collect());
+    /// // All three were ready together, so they went out as one chunk.
+    /// assert_eq!(chunks.len(), 1);
+    /// assert_eq!(
+    ///     chunks[0].as_ref().unwrap(),
+    ///     "data: Message 1\n\ndata: Message 2\n\ndata: Message 3\n\n"
+    /// );
+    /// ```
+    #[must_use = "streams do nothing unless polled"]
+    pub struct EventStream<S, K = NoTicks>
+    where
+        S: Stream,
+        S::Item: StreamItem,
+    {
+        #[pin]
+        inner: S,
+        #[pin]
+        ticks: Option<K>,
+        keep_alive: Bytes,
+        // The chunk being built. Invariant: holds only whole events, or the end of a
+        // zero-copy event (its closing "\n\n") followed by whole events.
+        buf: BytesMut,
+        max_chunk: usize,
+        // An item taken from `inner` that must wait until `buf` has been yielded.
+        held: Option<Result<Message, <S::Item as StreamItem>::Error>>,
+        // A zero-copy payload to yield right after the chunk just returned.
+        queued: Option<Bytes>,
+        // Whether anything was yielded since the last keep-alive tick.
+        sent: bool,
+        done: bool,
+    }
+}
+
+impl<S> EventStream<S>
+where
+    S: Stream,
+    S::Item: StreamItem,
+{
+    /// Wraps `inner`, with chunks of up to [`DEFAULT_MAX_CHUNK`] bytes and no keep-alive.
+    pub fn new(inner: S) -> Self {
+        EventStream {
+            inner,
+            ticks: None,
+            keep_alive: Bytes::new(),
+            buf: BytesMut::new(),
+            max_chunk: DEFAULT_MAX_CHUNK,
+            held: None,
+            queued: None,
+            sent: false,
+            done: false,
+        }
+    }
+}
+
+impl<S, K> EventStream<S, K>
+where
+    S: Stream,
+    S::Item: StreamItem,
+{
+    /// Sets the largest chunk built from several ready events (default [`DEFAULT_MAX_CHUNK`]).
+    ///
+    /// Larger chunks mean fewer writes during bursts; smaller ones less memory per connection.
+    /// `0` sends every event in a chunk of its own. A single event larger than this is still
+    /// sent whole.
+    pub fn max_chunk(mut self, bytes: usize) -> Self {
+        self.max_chunk = bytes;
+        self
+    }
+
+    /// Sends `keep_alive`'s comment whenever one of its ticks passes with nothing sent.
+    ///
+    /// ```
+    /// use futures_util::{stream, StreamExt};
+    /// use sse_wire::{Event, EventStream, KeepAlive};
+    ///
+    /// // An inner stream that never yields, and two ticks: two keep-alives.
+    /// let events = stream::pending::<Event>();
+    /// let ticks = stream::iter([(), ()]);
+    /// let mut body = EventStream::new(events).keep_alive(KeepAlive::new(ticks));
+    /// futures_executor::block_on(async {
+    ///     assert_eq!(body.next().await.unwrap().unwrap(), ":\n\n");
+    ///     assert_eq!(body.next().await.unwrap().unwrap(), ":\n\n");
+    /// });
+    /// ```
+    pub fn keep_alive<T: Stream>(self, keep_alive: KeepAlive<T>) -> EventStream<S, T> {
+        EventStream {
+            inner: self.inner,
+            ticks: Some(keep_alive.ticks),
+            keep_alive: keep_alive.frame,
+            buf: self.buf,
+            max_chunk: self.max_chunk,
+            held: self.held,
+            queued: self.queued,
+            sent: self.sent,
+            done: self.done,
+        }
+    }
+
+    /// The inner stream.
+    pub fn get_ref(&self) -> &S {
+        &self.inner
+    }
+}
+
+impl<S, K> Stream for EventStream<S, K>
+where
+    S: Stream,
+    S::Item: StreamItem,
+    K: Stream,
+{
+    type Item = Result<Bytes, <S::Item as StreamItem>::Error>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let mut this = self.project();
+        if let Some(payload) = this.queued.take() {
+            *this.sent = true;
+            return Poll::Ready(Some(Ok(payload)));
+        }
+        loop {
+            let next = match this.held.take() {
+                Some(item) => Poll::Ready(Some(item)),
+                None if *this.done => Poll::Ready(None),
+                None => this
+                    .inner
+                    .as_mut()
+                    .poll_next(cx)
+                    .map(|item| item.map(StreamItem::into_message)),
+            };
+            let message = match next {
+                Poll::Ready(Some(Ok(message))) => message,
+                Poll::Ready(Some(Err(error))) => {
+                    if this.buf.is_empty() {
+                        *this.sent = true;
+                        return Poll::Ready(Some(Err(error)));
+                    }
+                    *this.held = Some(Err(error));
+                    break;
+                }
+                Poll::Ready(None) => {
+                    *this.done = true;
+                    if this.buf.is_empty() {
+                        return Poll::Ready(None);
+                    }
+                    break;
+                }
+                Poll::Pending if this.buf.is_empty() => {
+                    return poll_keep_alive(this.ticks, this.keep_alive, this.sent, cx);
+                }
+                Poll::Pending => break,
+            };
+
+            let len = message.len();
+            let zero_copy = message.zero_copy();
+            let room = this.buf.capacity() - this.buf.len();
+            if !this.buf.is_empty()
+                && (zero_copy || len > room || this.buf.len() + len > *this.max_chunk)
+            {
+                // Starts a new chunk: send what is buffered first.
+                *this.held = Some(Ok(message));
+                break;
+            }
+            match message {
+                Message::Frame(frame) if zero_copy => {
+                    *this.sent = true;
+                    return Poll::Ready(Some(Ok(frame.into_bytes())));
+                }
+                Message::Event(event) if zero_copy => {
+                    // Head and `data: ` in one chunk, the payload as it is, then "\n\n" opens
+                    // the next chunk.
+                    let head_len = len - event.data.as_ref().map_or(0, |d| d.len()) - 2;
+                    reserve(this.buf, head_len + 2, *this.max_chunk);
+                    let payload = event.encode_zero_copy(this.buf);
+                    let head = this.buf.split().freeze();
+                    this.buf.put_slice(b"\n\n");
+                    *this.queued = Some(payload);
+                    *this.sent = true;
+                    return Poll::Ready(Some(Ok(head)));
+                }
+                Message::Frame(frame) => {
+                    reserve(this.buf, len, *this.max_chunk);
+                    this.buf.put_slice(frame.as_bytes());
+                }
+                Message::Event(event) => {
+                    reserve(this.buf, len, *this.max_chunk);
+                    event.encode_into(this.buf);
+                }
+            }
+        }
+        *this.sent = true;
+        Poll::Ready(Some(Ok(this.buf.split().freeze())))
+    }
+}
+
+impl<S, K> FusedStream for EventStream<S, K>
+where
+    S: Stream,
+    S::Item: StreamItem,
+    K: Stream,
+{
+    fn is_terminated(&self) -> bool {
+        self.done && self.buf.is_empty() && self.held.is_none() && self.queued.is_none()
+    }
+}
+
+/// Makes room for `additional` bytes in the (empty) chunk buffer: reuses its block if every
+/// chunk cut from it has been dropped, else starts a block of `max(additional, block)` bytes.
+fn reserve(buf: &mut BytesMut, additional: usize, block: usize) {
+    if buf.capacity() - buf.len() < additional && !buf.try_reclaim(additional.max(block)) {
+        *buf = BytesMut::with_capacity(additional.max(block));
+    }
+}
+
+/// Called when nothing is buffered and the inner stream is pending: yields the keep-alive
+/// comment if a tick passed with nothing sent since the previous one.
+fn poll_keep_alive<K: Stream, E>(
+    mut ticks: Pin<&mut Option<K>>,
+    keep_alive: &Bytes,
+    sent: &mut bool,
+    cx: &mut Context<'_>,
+) -> Poll<Option<Result<Bytes, E>>> {
+    while let Some(t) = ticks.as_mut().as_pin_mut() {
+        match t.poll_next(cx) {
+            Poll::Ready(Some(_)) if *sent => *sent = false,
+            Poll::Ready(Some(_)) => return Poll::Ready(Some(Ok(keep_alive.clone()))),
+            Poll::Ready(None) => ticks.set(None),
+            Poll::Pending => break,
+        }
+    }
+    Poll::Pending
+}
+
+mod sealed {
+    pub trait Sealed {}
+}
+
+/// What an [`EventStream`] accepts as items: [`Event`], [`Frame`], and `Result`s of either.
+///
+/// A stream of `Event`s or `Frame`s cannot fail, so its error type is [`Infallible`]. With
+/// `Result<Event, E>` items the output is `Result<Bytes, E>`, and each `Err` is passed on in
+/// order. This trait is sealed: it cannot be implemented outside this crate.
+pub trait StreamItem: sealed::Sealed {
+    /// The error the item may carry.
+    type Error;
+
+    #[doc(hidden)]
+    fn into_message(self) -> Result<private::Message, Self::Error>;
+}
+
+use private::Message;
+
+mod private {
+    use crate::{Event, Frame};
+
+    /// An item, once its `Result` is unwrapped.
+    pub enum Message {
+        Event(Event),
+        Frame(Frame),
+    }
+
+    impl Message {
+        pub(super) fn len(&self) -> usize {
+            match self {
+                Message::Event(event) => event.encoded_len(),
+                Message::Frame(frame) => frame.len(),
+            }
+        }
+
+        pub(super) fn zero_copy(&self) -> bool {
+            match self {
+                Message::Event(event) => event.data_is_one_line_of_at_least(super::ZERO_COPY_MIN),
+                Message::Frame(frame) => frame.len() >= super::ZERO_COPY_MIN,
+            }
+        }
+    }
+}
+
+impl sealed::Sealed for Event {}
+impl StreamItem for Event {
+    type Error = Infallible;
+    fn into_message(self) -> Result<Message, Infallible> {
+        Ok(Message::Event(self))
+    }
+}
+
+impl sealed::Sealed for Frame {}
+impl StreamItem for Frame {
+    type Error = Infallible;
+    fn into_message(self) -> Result<Message, Infallible> {
+        Ok(Message::Frame(self))
+    }
+}
+
+impl<E> sealed::Sealed for Result<Event, E> {}
+impl<E> StreamItem for Result<Event, E> {
+    type Error = E;
+    fn into_message(self) -> Result<Message, E> {
+        self.map(Message::Event)
+    }
+}
+
+impl<E> sealed::Sealed for Result<Frame, E> {}
+impl<E> StreamItem for Result<Frame, E> {
+    type Error = E;
+    fn into_message(self) -> Result<Message, E> {
+        self.map(Message::Frame)
+    }
+}
