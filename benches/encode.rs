@@ -52,7 +52,7 @@ fn bench_encode(c: &mut Criterion) {
             b.iter(|| {
                 buf.clear();
                 ev.encode_into(&mut buf);
-                criterion::black_box(&buf);
+                std::hint::black_box(&buf);
             })
         });
     }
@@ -61,7 +61,7 @@ fn bench_encode(c: &mut Criterion) {
     let mut g = c.benchmark_group("to_bytes");
     for (name, ev) in &cases {
         g.throughput(Throughput::Bytes(ev.encoded_len() as u64));
-        g.bench_function(*name, |b| b.iter(|| criterion::black_box(ev.to_bytes())));
+        g.bench_function(*name, |b| b.iter(|| std::hint::black_box(ev.to_bytes())));
     }
     g.finish();
 }

@@ -19,7 +19,7 @@ use bytes::{Bytes, BytesMut};
 ///
 /// let frame = Frame::from(Event::new().data("tick"));
 /// let copy = frame.clone();
-/// assert_eq!(copy.as_bytes(), b"data: tick\n\n");
+/// assert_eq!(copy.as_bytes(), "data: tick\n\n");
 /// assert_eq!(copy.as_bytes().as_ptr(), frame.as_bytes().as_ptr());
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -31,7 +31,7 @@ impl Frame {
     /// ```
     /// use sse_wire::{Event, Frame};
     /// let frame = Frame::from_events(&[Event::new().data("a"), Event::new().data("b")]);
-    /// assert_eq!(frame.as_bytes(), b"data: a\n\ndata: b\n\n");
+    /// assert_eq!(frame.as_bytes(), "data: a\n\ndata: b\n\n");
     /// ```
     pub fn from_events<'a>(events: impl IntoIterator<Item = &'a Event> + Clone) -> Frame {
         let len = events.clone().into_iter().map(Event::encoded_len).sum();

@@ -28,7 +28,7 @@ use futures_core::Stream;
 /// use futures_util::stream;
 /// use sse_wire::{EventStream, KeepAlive};
 ///
-/// let ticks = stream::repeat(()).take(1); // a real server uses an interval here
+/// let ticks = stream::iter([()]); // a real server uses an interval here
 /// let ka = KeepAlive::new(ticks).comment("still here");
 /// assert_eq!(ka.frame(), ": still here\n\n");
 /// # let _ = EventStream::new(stream::empty::<sse_wire::Event>()).keep_alive(ka);

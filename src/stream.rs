@@ -212,26 +212,33 @@ where
                 Poll::Pending => break,
             };
 
-            let len = message.len();
+            // The bytes this item adds to the chunk buffer: all of it, or for a zero-copy item
+            // only what goes around the shared payload.
             let zero_copy = message.zero_copy();
+            let need = if zero_copy {
+                message.len() - message.payload_len()
+            } else {
+                message.len()
+            };
             let room = this.buf.capacity() - this.buf.len();
-            if !this.buf.is_empty()
-                && (zero_copy || len > room || this.buf.len() + len > *this.max_chunk)
-            {
+            if !this.buf.is_empty() && (need > room || this.buf.len() + need > *this.max_chunk) {
                 // Starts a new chunk: send what is buffered first.
                 *this.held = Some(Ok(message));
                 break;
             }
+            reserve(this.buf, need, *this.max_chunk);
             match message {
                 Message::Frame(frame) if zero_copy => {
-                    *this.sent = true;
-                    return Poll::Ready(Some(Ok(frame.into_bytes())));
+                    // Sent right after whatever is buffered.
+                    *this.queued = Some(frame.into_bytes());
+                    if this.buf.is_empty() {
+                        return Poll::Ready(this.queued.take().map(Ok));
+                    }
+                    break;
                 }
                 Message::Event(event) if zero_copy => {
-                    // Head and `data: ` in one chunk, the payload as it is, then "\n\n" opens
-                    // the next chunk.
-                    let head_len = len - event.data.as_ref().map_or(0, |d| d.len()) - 2;
-                    reserve(this.buf, head_len + 2, *this.max_chunk);
+                    // Buffered events, this event's head and `data: ` make one chunk; the payload
+                    // follows as it is; its closing "\n\n" opens the next chunk.
                     let payload = event.encode_zero_copy(this.buf);
                     let head = this.buf.split().freeze();
                     this.buf.put_slice(b"\n\n");
@@ -239,14 +246,8 @@ where
                     *this.sent = true;
                     return Poll::Ready(Some(Ok(head)));
                 }
-                Message::Frame(frame) => {
-                    reserve(this.buf, len, *this.max_chunk);
-                    this.buf.put_slice(frame.as_bytes());
-                }
-                Message::Event(event) => {
-                    reserve(this.buf, len, *this.max_chunk);
-                    event.encode_into(this.buf);
-                }
+                Message::Frame(frame) => this.buf.put_slice(frame.as_bytes()),
+                Message::Event(event) => event.encode_into(this.buf),
             }
         }
         *this.sent = true;
@@ -324,6 +325,14 @@ mod private {
         pub(super) fn len(&self) -> usize {
             match self {
                 Message::Event(event) => event.encoded_len(),
+                Message::Frame(frame) => frame.len(),
+            }
+        }
+
+        /// Bytes of the item that can be sent without copying (when `zero_copy`).
+        pub(super) fn payload_len(&self) -> usize {
+            match self {
+                Message::Event(event) => event.get_data().map_or(0, str::len),
                 Message::Frame(frame) => frame.len(),
             }
         }

@@ -1,0 +1,250 @@
+//! Property tests: for any input, a client sees exactly the event the caller built, or the
+//! builder refused the input. Checked with the spec parser in `tests/common` and, as a second
+//! opinion, the `eventsource-stream` crate.
+
+mod common;
+
+use bytes::Bytes;
+use common::{comment_lines, normalize_newlines, peer_parse, Dispatched, Parser};
+use proptest::prelude::*;
+use sse_wire::{Error, Event, Field};
+use std::time::Duration;
+
+/// Strings made to hit every framing rule: line breaks of each kind and in odd orders, NUL,
+/// BOM, U+2028, colons, spaces, field-like text, any scalar value, and now and then a long line.
+fn nasty() -> impl Strategy<Value = String> {
+    let piece = prop_oneof![
+        4 => prop::sample::select(vec![
+            "\r", "\n", "\r\n", "\n\r", "\r\r", "\0", "\u{FEFF}", "\u{2028}", "\u{2029}", "\u{85}",
+            " ", "  ", "\t", ":", ": ", "data: x", "event:", "id: 1", "retry: 1", "é", "🦀",
+        ])
+        .prop_map(str::to_owned),
+        4 => any::<char>().prop_map(String::from),
+        2 => "[a-z ]{0,8}",
+    ];
+    let short = prop::collection::vec(piece, 0..24).prop_map(|v| v.concat());
+    let long = (
+        1usize..70_000,
+        any::<char>(),
+        prop::option::of(0usize..70_000),
+    )
+        .prop_map(|(n, c, brk)| {
+            let mut s = c.to_string().repeat(n);
+            if let Some(at) = brk {
+                let at = (0..=at.min(s.len()))
+                    .rev()
+                    .find(|&i| s.is_char_boundary(i))
+                    .unwrap_or(0);
+                s.insert(at, '\n');
+            }
+            s
+        });
+    prop_oneof![19 => short, 1 => long]
+}
+
+#[derive(Debug, Clone)]
+struct Input {
+    data: Option<String>,
+    event: Option<String>,
+    id: Option<String>,
+    retry: Option<u64>,
+    comments: Vec<String>,
+}
+
+/// Mostly values the field accepts (so the encoding gets tested), sometimes anything (so the
+/// refusals do).
+fn field_value(forbidden: &'static [char]) -> impl Strategy<Value = String> {
+    prop_oneof![
+        3 => nasty().prop_map(move |s| s.replace(forbidden, "")),
+        1 => nasty(),
+    ]
+}
+
+fn input() -> impl Strategy<Value = Input> {
+    (
+        prop::option::of(nasty()),
+        prop::option::of(field_value(&['\r', '\n'])),
+        prop::option::of(field_value(&['\r', '\n', '\0'])),
+        prop::option::of(any::<u64>()),
+        prop::collection::vec(nasty(), 0..3),
+    )
+        .prop_map(|(data, event, id, retry, comments)| Input {
+            data,
+            event,
+            id,
+            retry,
+            comments,
+        })
+}
+
+/// Builds the event, checking that any refusal is the documented one, at the first bad byte.
+fn build(input: &Input) -> Option<Event> {
+    let mut ev = Event::new();
+    for c in &input.comments {
+        ev = ev.comment(c.as_str());
+    }
+    if let Some(t) = &input.event {
+        match ev.event(t.as_str()) {
+            Ok(e) => ev = e,
+            Err(err) => {
+                let index = t.find(['\r', '\n']).expect("refused without CR or LF");
+                let found = t[index..].chars().next().unwrap();
+                assert_eq!(
+                    err,
+                    Error::InvalidChar {
+                        field: Field::Event,
+                        found,
+                        index
+                    }
+                );
+                return None;
+            }
+        }
+    }
+    if let Some(id) = &input.id {
+        match ev.id(id.as_str()) {
+            Ok(e) => ev = e,
+            Err(err) => {
+                let index = id
+                    .find(['\r', '\n', '\0'])
+                    .expect("refused without CR, LF or NUL");
+                let found = id[index..].chars().next().unwrap();
+                assert_eq!(
+                    err,
+                    Error::InvalidChar {
+                        field: Field::Id,
+                        found,
+                        index
+                    }
+                );
+                return None;
+            }
+        }
+    }
+    if let Some(ms) = input.retry {
+        ev = ev.retry(Duration::from_millis(ms));
+    }
+    if let Some(d) = &input.data {
+        ev = ev.data(d.as_str());
+    }
+    Some(ev)
+}
+
+/// What a conformant client must dispatch for `input`.
+fn expected(input: &Input) -> Vec<Dispatched> {
+    match &input.data {
+        None => vec![],
+        Some(d) => vec![Dispatched {
+            event_type: match input.event.as_deref() {
+                None | Some("") => "message".into(),
+                Some(t) => t.into(),
+            },
+            data: normalize_newlines(d),
+            last_event_id: input.id.clone().unwrap_or_default(),
+        }],
+    }
+}
+
+fn check_parse(p: &Parser, input: &Input) -> Result<(), TestCaseError> {
+    prop_assert_eq!(&p.events, &expected(input));
+    prop_assert_eq!(p.blank_lines, 1, "one blank line, at the end");
+    prop_assert!(p.pending_line().is_empty());
+    prop_assert_eq!(&p.last_event_id, input.id.as_deref().unwrap_or(""));
+    prop_assert_eq!(&p.retries, &input.retry.into_iter().collect::<Vec<_>>());
+    let comments: Vec<String> = input
+        .comments
+        .iter()
+        .flat_map(|c| comment_lines(c))
+        .map(|l| if l.is_empty() { l } else { format!(" {l}") })
+        .collect();
+    prop_assert_eq!(&p.comments, &comments);
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+
+    /// Invariants 1–3: one event with exactly the caller's fields (or a refusal), one blank
+    /// line, exact length.
+    #[test]
+    fn client_sees_exactly_the_input(input in input()) {
+        let Some(ev) = build(&input) else { return Ok(()) };
+        let bytes = ev.to_bytes();
+        prop_assert_eq!(bytes.len(), ev.encoded_len());
+        prop_assert!(bytes.ends_with(b"\n\n") || &bytes[..] == b"\n");
+        check_parse(&Parser::parse(&bytes), &input)?;
+
+        // Second opinion: the eventsource-stream crate.
+        let peer = peer_parse(vec![bytes.clone()]);
+        let want = expected(&input);
+        prop_assert_eq!(peer.len(), want.len());
+        for (got, want) in peer.iter().zip(&want) {
+            prop_assert_eq!(&got.event, &want.event_type);
+            prop_assert_eq!(&got.data, &want.data);
+            prop_assert_eq!(&got.id, &want.last_event_id);
+            prop_assert_eq!(got.retry, input.retry.map(Duration::from_millis));
+        }
+    }
+
+    /// Splitting the bytes anywhere, or feeding them one byte at a time, changes nothing.
+    #[test]
+    fn any_split_gives_the_same_events(input in input()) {
+        let Some(ev) = build(&input) else { return Ok(()) };
+        let bytes = ev.to_bytes();
+        if bytes.len() > 400 { return Ok(()) }
+        for at in 0..=bytes.len() {
+            let mut p = Parser::new();
+            p.feed(&bytes[..at]);
+            p.feed(&bytes[at..]);
+            check_parse(&p, &input)?;
+            let peer = peer_parse(vec![bytes.slice(..at), bytes.slice(at..)]);
+            prop_assert_eq!(peer.len(), expected(&input).len(), "split at {}", at);
+        }
+        let mut p = Parser::new();
+        for b in bytes.iter() {
+            p.feed(std::slice::from_ref(b));
+        }
+        check_parse(&p, &input)?;
+        let peer = peer_parse(bytes.iter().map(|&b| Bytes::copy_from_slice(&[b])).collect());
+        prop_assert_eq!(peer.len(), expected(&input).len());
+    }
+
+    /// Many events in a row: each dispatches once, in order, and ids persist as the spec says.
+    #[test]
+    fn sequences_stay_separate(inputs in prop::collection::vec(input(), 1..8)) {
+        let built: Vec<(Input, Event)> =
+            inputs.into_iter().filter_map(|i| build(&i).map(|e| (i, e))).collect();
+        let mut stream = Vec::new();
+        let mut want = Vec::new();
+        let mut last_id = String::new();
+        for (input, ev) in &built {
+            ev.encode_into(&mut stream);
+            if let Some(id) = &input.id {
+                last_id = id.clone();
+            }
+            for mut d in expected(input) {
+                d.last_event_id = last_id.clone();
+                want.push(d);
+            }
+        }
+        let p = Parser::parse(&stream);
+        prop_assert_eq!(&p.events, &want);
+        prop_assert_eq!(p.blank_lines, built.len());
+    }
+
+    /// Data from `Bytes` is shared when valid and refused (at the right byte) when not.
+    #[test]
+    fn data_from_bytes(raw in prop::collection::vec(any::<u8>(), 0..64)) {
+        let result = Event::new().data_utf8(Bytes::from(raw.clone()));
+        match std::str::from_utf8(&raw) {
+            Ok(s) => {
+                let ev = result.unwrap();
+                prop_assert_eq!(ev.get_data(), Some(s));
+            }
+            Err(e) => prop_assert_eq!(
+                result.unwrap_err(),
+                Error::InvalidUtf8 { field: Field::Data, valid_up_to: e.valid_up_to() }
+            ),
+        }
+    }
+}

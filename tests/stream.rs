@@ -1,0 +1,405 @@
+//! The `EventStream` adapter: order, no added delay, errors, the chunk cap, zero copy,
+//! keep-alive, cancellation. Polled by hand with scripted inner streams, so every test is
+//! deterministic and nothing sleeps.
+
+mod common;
+
+use bytes::Bytes;
+use futures_core::Stream;
+use futures_util::task::noop_waker;
+use proptest::prelude::*;
+use sse_wire::{Event, EventStream, Frame, KeepAlive};
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::convert::Infallible;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll};
+
+/// One step of a scripted stream.
+#[derive(Debug, Clone)]
+enum Step<T> {
+    Item(T),
+    Pending,
+}
+
+/// A stream that plays a script the test can extend between polls. When the script runs out it
+/// ends, or stays pending if `open`.
+/// The script's remaining steps, shared with the test.
+type Steps<T> = Rc<RefCell<VecDeque<Step<T>>>>;
+
+struct Script<T> {
+    steps: Steps<T>,
+    open: bool,
+}
+
+impl<T> Script<T> {
+    fn new(steps: impl IntoIterator<Item = Step<T>>, open: bool) -> (Script<T>, Steps<T>) {
+        let steps = Rc::new(RefCell::new(steps.into_iter().collect()));
+        (
+            Script {
+                steps: steps.clone(),
+                open,
+            },
+            steps,
+        )
+    }
+}
+
+impl<T> Unpin for Script<T> {}
+
+impl<T> Stream for Script<T> {
+    type Item = T;
+    fn poll_next(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Option<T>> {
+        match self.steps.borrow_mut().pop_front() {
+            Some(Step::Item(t)) => Poll::Ready(Some(t)),
+            Some(Step::Pending) => Poll::Pending,
+            None if self.open => Poll::Pending,
+            None => Poll::Ready(None),
+        }
+    }
+}
+
+/// What one poll of the adapter gave.
+#[derive(Debug, PartialEq)]
+enum Out<E> {
+    Chunk(Bytes),
+    Err(E),
+    Pending,
+    End,
+}
+
+fn poll<S: Stream<Item = Result<Bytes, E>> + Unpin, E>(s: &mut S) -> Out<E> {
+    let waker = noop_waker();
+    let mut cx = Context::from_waker(&waker);
+    match Pin::new(s).poll_next(&mut cx) {
+        Poll::Ready(Some(Ok(b))) => Out::Chunk(b),
+        Poll::Ready(Some(Err(e))) => Out::Err(e),
+        Poll::Ready(None) => Out::End,
+        Poll::Pending => Out::Pending,
+    }
+}
+
+/// Polls until the end, stepping over `Pending`s (bounded).
+fn drain<S: Stream<Item = Result<Bytes, E>> + Unpin, E>(s: &mut S) -> Vec<Out<E>> {
+    let mut out = Vec::new();
+    for _ in 0..100_000 {
+        match poll(s) {
+            Out::Pending => continue,
+            Out::End => return out,
+            o => out.push(o),
+        }
+    }
+    panic!("stream did not end");
+}
+
+fn ev(s: &str) -> Event {
+    Event::new().data(s)
+}
+
+fn chunk(s: &str) -> Out<Infallible> {
+    Out::Chunk(Bytes::copy_from_slice(s.as_bytes()))
+}
+
+#[test]
+fn ready_events_share_a_chunk_and_pending_flushes_at_once() {
+    use Step::*;
+    let (inner, _) = Script::new(
+        [
+            Item(ev("1")),
+            Item(ev("2")),
+            Pending,
+            Item(ev("3")),
+            Pending,
+        ],
+        false,
+    );
+    let mut s = EventStream::new(inner);
+    // 1 and 2 were ready together; the inner stream then went pending: both go out now.
+    assert_eq!(poll(&mut s), chunk("data: 1\n\ndata: 2\n\n"));
+    assert_eq!(poll(&mut s), chunk("data: 3\n\n"));
+    assert_eq!(poll(&mut s), Out::End);
+    assert_eq!(poll(&mut s), Out::End, "stays ended");
+}
+
+#[test]
+fn pending_with_nothing_buffered_is_pending() {
+    use Step::*;
+    let (inner, script) = Script::new([Pending], true);
+    let mut s = EventStream::new(inner);
+    assert_eq!(poll(&mut s), Out::Pending);
+    assert_eq!(poll(&mut s), Out::Pending);
+    script.borrow_mut().push_back(Item(ev("late")));
+    assert_eq!(
+        poll(&mut s),
+        chunk("data: late\n\n"),
+        "sent as soon as it is ready"
+    );
+}
+
+#[test]
+fn errors_pass_through_in_order() {
+    use Step::*;
+    let items = [
+        Item(Ok(ev("a"))),
+        Item(Err("boom")),
+        Item(Err("again")),
+        Item(Ok(ev("b"))),
+        Item(Ok(ev("c"))),
+    ];
+    let (inner, _) = Script::new(items, false);
+    let mut s = EventStream::new(inner);
+    assert_eq!(
+        drain(&mut s),
+        [
+            Out::Chunk(Bytes::from_static(b"data: a\n\n")),
+            Out::Err("boom"),
+            Out::Err("again"),
+            Out::Chunk(Bytes::from_static(b"data: b\n\ndata: c\n\n")),
+        ]
+    );
+}
+
+#[test]
+fn chunk_cap_is_respected() {
+    let events: Vec<_> = (0..10)
+        .map(|i| Step::Item(ev(&format!("event number {i}"))))
+        .collect();
+    let one = ev("event number 0").encoded_len(); // 23 bytes
+    let (inner, _) = Script::new(events, false);
+    let out = drain(&mut EventStream::new(inner).max_chunk(50));
+    let sizes: Vec<usize> = out
+        .iter()
+        .map(|o| if let Out::Chunk(c) = o { c.len() } else { 0 })
+        .collect();
+    assert_eq!(sizes, [2 * one; 5]);
+
+    // Cap 0: one event per chunk. An event larger than the cap still goes out whole.
+    let (inner, _) = Script::new(
+        [Step::Item(ev("a")), Step::Item(ev(&"x".repeat(100)))],
+        false,
+    );
+    let out = drain(&mut EventStream::new(inner).max_chunk(0));
+    assert_eq!(
+        out,
+        [
+            chunk("data: a\n\n"),
+            chunk(&format!("data: {}\n\n", "x".repeat(100)))
+        ]
+    );
+}
+
+#[test]
+fn large_one_line_data_is_not_copied() {
+    let payload = Bytes::from(vec![b'p'; 64 * 1024]);
+    let owned = "s".repeat(8 * 1024);
+    let owned_ptr = owned.as_ptr();
+    let events = [
+        Step::Item(ev("before")),
+        Step::Item(
+            Event::new()
+                .id("1")
+                .unwrap()
+                .data_utf8(payload.clone())
+                .unwrap(),
+        ),
+        Step::Item(Event::new().data(owned)),
+        Step::Item(ev("after")),
+    ];
+    let (inner, _) = Script::new(events, false);
+    let out = drain(&mut EventStream::new(inner));
+    let chunks: Vec<Bytes> = out
+        .into_iter()
+        .map(|o| if let Out::Chunk(c) = o { c } else { panic!() })
+        .collect();
+    assert_eq!(chunks.len(), 5);
+    assert_eq!(chunks[0], "data: before\n\nid: 1\ndata: ");
+    assert_eq!(
+        chunks[1].as_ptr(),
+        payload.as_ptr(),
+        "the caller's Bytes, shared"
+    );
+    assert_eq!(chunks[1].len(), payload.len());
+    assert_eq!(chunks[2], "\n\ndata: ");
+    assert_eq!(
+        chunks[3].as_ptr(),
+        owned_ptr,
+        "the caller's String buffer, moved"
+    );
+    assert_eq!(chunks[4], "\n\ndata: after\n\n");
+}
+
+#[test]
+fn frames_are_sent_as_they_are() {
+    let big = Frame::from(Event::new().data("b".repeat(5000)));
+    let small = Frame::from(ev("small"));
+    let steps = [
+        Step::Item(small.clone()),
+        Step::Item(small.clone()),
+        Step::Item(big.clone()),
+        Step::Item(small),
+    ];
+    let (inner, _) = Script::new(steps, false);
+    let out = drain(&mut EventStream::new(inner));
+    assert_eq!(out.len(), 3);
+    assert_eq!(out[0], chunk("data: small\n\ndata: small\n\n"));
+    match &out[1] {
+        Out::Chunk(c) => assert_eq!(c.as_ptr(), big.as_bytes().as_ptr(), "shared, not copied"),
+        o => panic!("{o:?}"),
+    }
+    assert_eq!(out[2], chunk("data: small\n\n"));
+}
+
+#[test]
+fn keep_alive_only_on_idle_ticks() {
+    use Step::*;
+    let (inner, events) = Script::<Event>::new([], true);
+    let (ticks, tick) = Script::<()>::new([], true);
+    let mut s = EventStream::new(inner).keep_alive(KeepAlive::new(ticks).comment("ka"));
+    let ka = || chunk(": ka\n\n");
+
+    assert_eq!(poll(&mut s), Out::Pending, "no tick yet");
+    tick.borrow_mut().push_back(Item(()));
+    assert_eq!(poll(&mut s), ka(), "a tick with nothing sent before it");
+
+    events.borrow_mut().push_back(Item(ev("1")));
+    assert_eq!(poll(&mut s), chunk("data: 1\n\n"));
+    tick.borrow_mut().push_back(Item(()));
+    assert_eq!(
+        poll(&mut s),
+        Out::Pending,
+        "traffic since the last tick: no keep-alive"
+    );
+    tick.borrow_mut().push_back(Item(()));
+    assert_eq!(poll(&mut s), ka(), "a whole idle tick");
+    tick.borrow_mut().push_back(Item(()));
+    assert_eq!(poll(&mut s), ka(), "and another");
+
+    // Event and tick ready together: the event goes first, and counts as traffic.
+    events.borrow_mut().push_back(Item(ev("2")));
+    tick.borrow_mut().push_back(Item(()));
+    assert_eq!(poll(&mut s), chunk("data: 2\n\n"));
+    assert_eq!(poll(&mut s), Out::Pending);
+
+    // A zero-copy event is three chunks; a tick in between must not split it.
+    let big = "z".repeat(10_000);
+    events.borrow_mut().extend([Item(ev(&big)), Pending]);
+    tick.borrow_mut().extend([Item(()), Item(()), Item(())]);
+    let mut bytes = Vec::new();
+    for _ in 0..3 {
+        match poll(&mut s) {
+            Out::Chunk(c) => bytes.extend_from_slice(&c),
+            o => panic!("{o:?}"),
+        }
+    }
+    assert_eq!(bytes, format!("data: {big}\n\n").as_bytes());
+
+    // When the ticks end, keep-alives stop; when the events end, the stream ends.
+    tick.borrow_mut().clear();
+    drop(tick);
+    let (inner, _) = Script::<Event>::new([], false);
+    let (ticks, _) = Script::<()>::new([Item(())], false);
+    let mut s = EventStream::new(inner).keep_alive(KeepAlive::new(ticks));
+    assert_eq!(poll(&mut s), Out::End, "no keep-alive after the last event");
+}
+
+#[test]
+fn dropping_the_adapter_drops_the_inner_stream() {
+    struct Guard(Rc<RefCell<bool>>);
+    impl Drop for Guard {
+        fn drop(&mut self) {
+            *self.0.borrow_mut() = true;
+        }
+    }
+    let dropped = Rc::new(RefCell::new(false));
+    let guard = Guard(dropped.clone());
+    let inner = futures_util::stream::poll_fn(move |_| {
+        let _ = &guard;
+        Poll::<Option<Event>>::Pending
+    });
+    let mut s = EventStream::new(Box::pin(inner));
+    assert_eq!(poll(&mut s), Out::Pending);
+    drop(s);
+    assert!(*dropped.borrow());
+}
+
+/// An item for the property test: an event (sometimes large enough for zero copy), a frame,
+/// or an error.
+fn item() -> impl Strategy<Value = Result<Event, u8>> {
+    prop_oneof![
+        6 => "[a-z\\n\\r ]{0,40}".prop_map(|s| Ok(Event::new().data(s))),
+        1 => (4000usize..9000, any::<bool>()).prop_map(|(n, brk)| {
+            let mut s = "q".repeat(n);
+            if brk { s.insert(n / 2, '\n'); }
+            Ok(Event::new().id(n).unwrap().data(s))
+        }),
+        1 => any::<u8>().prop_map(Err),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    /// Invariants 4 and 5: chunking changes boundaries only, respects the cap, and never holds
+    /// an event back when the inner stream is pending.
+    #[test]
+    fn coalescing_only_moves_chunk_boundaries(
+        steps in prop::collection::vec((item(), any::<bool>()), 0..40),
+        cap in prop_oneof![Just(0usize), 1usize..200, Just(sse_wire::DEFAULT_MAX_CHUNK)],
+    ) {
+        let mut script = Vec::new();
+        let mut want = Vec::new();
+        let mut want_errors = Vec::new();
+        let mut ends = Vec::new();
+        for (item, pending_after) in &steps {
+            match item {
+                Ok(ev) => {
+                    want.extend_from_slice(&ev.to_bytes());
+                    ends.push(want.len());
+                }
+                Err(e) => want_errors.push((want.len(), *e)),
+            }
+            script.push(Step::Item(item.clone()));
+            if *pending_after { script.push(Step::Pending); }
+        }
+        let total = script.len();
+        let (inner, remaining) = Script::new(script.clone(), false);
+        let mut s = EventStream::new(inner).max_chunk(cap);
+        let waker = noop_waker();
+        let mut cx = Context::from_waker(&waker);
+        let mut got = Vec::new();
+        let mut got_errors = Vec::new();
+        loop {
+            match Pin::new(&mut s).poll_next(&mut cx) {
+                Poll::Ready(Some(Ok(c))) => {
+                    prop_assert!(!c.is_empty());
+                    let start = got.len();
+                    got.extend_from_slice(&c);
+                    // A chunk over the cap is one event alone, or a piece of one: no event ends
+                    // strictly inside it.
+                    if c.len() > cap {
+                        prop_assert!(
+                            !ends.iter().any(|&e| start < e && e < got.len()),
+                            "a {}-byte chunk over the cap of {} joins events", c.len(), cap
+                        );
+                    }
+                }
+                Poll::Ready(Some(Err(e))) => got_errors.push((got.len(), e)),
+                Poll::Ready(None) => break,
+                Poll::Pending => {
+                    // No added delay: everything the inner stream yielded so far is out.
+                    let consumed = total - remaining.borrow().len();
+                    let mut sent = Vec::new();
+                    for step in &script[..consumed] {
+                        if let Step::Item(Ok(ev)) = step {
+                            ev.encode_into(&mut sent);
+                        }
+                    }
+                    prop_assert_eq!(&got, &sent);
+                }
+            }
+        }
+        prop_assert_eq!(&got, &want);
+        prop_assert_eq!(&got_errors, &want_errors);
+    }
+}
