@@ -1,0 +1,193 @@
+//! The contract every counter example serves, described once.
+//!
+//! * `GET /` — [`INDEX_HTML`]: a page whose `EventSource` shows the count, the connection state
+//!   and the last event id, and reconnects by itself.
+//! * `GET /sse` — the stream: every `--interval-ms` (default 1000) an event with
+//!   `data: Message {n}` (type `message`), `id: {n}`, starting at 1; the first event also
+//!   carries `retry:` ([`RETRY`]). A request with `Last-Event-ID: 41` continues at 42; an
+//!   invalid one (not a decimal `u64`, see `sse_wire::headers::last_event_id_u64`) starts
+//!   over at 1. Comments keep idle connections open (`--keep-alive-ms`, default 15000).
+//!   Headers: `sse_wire::headers::RESPONSE_HEADERS`.
+//! * `--port N` or `PORT` (default 3000; 0 picks a free port), always on 127.0.0.1; the URL is
+//!   printed once listening as `Listening on http://127.0.0.1:PORT/`.
+//! * `--count N`: streams end after event N, and the server exits once one has sent it.
+//! * Ctrl-C: open streams end cleanly and the server exits.
+#![allow(dead_code)]
+
+use std::time::Duration;
+
+/// The `retry` hint on each stream's first event.
+pub const RETRY: Duration = Duration::from_millis(2000);
+
+/// Command-line settings shared by the examples.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub port: u16,
+    pub interval: Duration,
+    pub keep_alive: Duration,
+    pub count: Option<u64>,
+}
+
+impl Config {
+    /// Reads `--port`, `--interval-ms`, `--keep-alive-ms`, `--count` and `PORT`; exits with a
+    /// usage message on anything else.
+    pub fn from_args() -> Config {
+        let mut config = Config {
+            port: std::env::var("PORT")
+                .ok()
+                .and_then(|p| p.parse().ok())
+                .unwrap_or(3000),
+            interval: Duration::from_millis(1000),
+            keep_alive: Duration::from_millis(15_000),
+            count: None,
+        };
+        let mut args = std::env::args().skip(1);
+        while let Some(flag) = args.next() {
+            let value = args.next().and_then(|v| v.parse::<u64>().ok());
+            match (flag.as_str(), value) {
+                ("--port", Some(v)) if v <= u64::from(u16::MAX) => config.port = v as u16,
+                ("--interval-ms", Some(v)) if v > 0 => config.interval = Duration::from_millis(v),
+                ("--keep-alive-ms", Some(v)) if v > 0 => {
+                    config.keep_alive = Duration::from_millis(v)
+                }
+                ("--count", Some(v)) => config.count = Some(v),
+                _ => {
+                    eprintln!(
+                        "usage: [--port N] [--interval-ms N] [--keep-alive-ms N] [--count N]  (or PORT=N)"
+                    );
+                    std::process::exit(2);
+                }
+            }
+        }
+        config
+    }
+}
+
+/// The first id a stream sends, given the request's `Last-Event-ID` header (raw bytes).
+pub fn first_id(last_event_id: Option<&[u8]>) -> u64 {
+    match last_event_id.map(sse_wire::headers::last_event_id_u64) {
+        None => 1,
+        Some(Ok(n)) => n.saturating_add(1),
+        Some(Err(e)) => {
+            eprintln!("ignoring Last-Event-ID ({e}); starting over");
+            1
+        }
+    }
+}
+
+/// Event `n` of a stream whose first id is `first`.
+pub fn counter_event(n: u64, first: u64) -> sse_wire::Event {
+    let event = sse_wire::Event::new().data(format!("Message {n}"));
+    let event = if n == first {
+        event.retry(RETRY)
+    } else {
+        event
+    };
+    // Integer ids hold no CR, LF or NUL, so this cannot fail.
+    event.id(n).expect("integer ids are always valid")
+}
+
+/// Whether a stream should end after event `n`.
+pub fn is_last(n: u64, count: Option<u64>) -> bool {
+    count.is_some_and(|c| n >= c)
+}
+
+/// The page served at `/`.
+pub const INDEX_HTML: &str = r#"<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>sse-wire counter</title>
+<style>
+  body { font: 16px/1.5 system-ui, sans-serif; max-width: 32rem; margin: 4rem auto; color: #222; }
+  #count { font-size: 5rem; font-weight: 700; font-variant-numeric: tabular-nums; }
+  .state { display: inline-block; padding: 0 .6rem; border-radius: 1rem; background: #ddd; }
+  .state.open { background: #b7f0c0; } .state.connecting { background: #ffe08a; }
+  .state.closed { background: #f5b5b5; }
+  dt { float: left; width: 9rem; color: #666; }
+</style>
+</head>
+<body>
+<h1>sse-wire counter</h1>
+<div id="count">–</div>
+<dl>
+  <dt>message</dt><dd id="message">waiting…</dd>
+  <dt>connection</dt><dd><span id="state" class="state">connecting</span></dd>
+  <dt>last event id</dt><dd id="last-id">none</dd>
+</dl>
+<script>
+  const names = ["connecting", "open", "closed"];
+  const stateEl = document.getElementById("state");
+  const source = new EventSource("/sse");
+  function showState() {
+    const name = names[source.readyState];
+    stateEl.textContent = name;
+    stateEl.className = "state " + name;
+  }
+  source.onopen = showState;
+  source.onerror = showState;
+  source.onmessage = (e) => {
+    document.getElementById("message").textContent = e.data;
+    document.getElementById("count").textContent = e.data.replace(/^Message /, "");
+    document.getElementById("last-id").textContent = e.lastEventId || "none";
+    showState();
+  };
+</script>
+</body>
+</html>
+"#;
+
+/// The `/sse` event stream on tokio (used by the axum, hyper and actix-web examples): event
+/// `first` at once, then one per interval; it ends after event `count`, asking the server to
+/// shut down, or as soon as `shutdown` is set by anyone.
+pub fn counter_stream(
+    first: u64,
+    config: &Config,
+    shutdown: std::sync::Arc<tokio::sync::watch::Sender<bool>>,
+) -> impl futures_util::Stream<Item = sse_wire::Event> + Send + 'static {
+    use futures_util::StreamExt;
+    let mut interval = tokio::time::interval(config.interval);
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let count = config.count;
+    let stop = wait_for_shutdown(shutdown.subscribe());
+    futures_util::stream::unfold((first, interval), move |(n, mut interval)| {
+        let shutdown = shutdown.clone();
+        async move {
+            if count.is_some_and(|c| n > c) {
+                shutdown.send_replace(true);
+                return None;
+            }
+            interval.tick().await;
+            Some((counter_event(n, first), (n + 1, interval)))
+        }
+    })
+    .take_until(stop)
+}
+
+/// Ticks for `sse_wire::KeepAlive`, from a tokio interval: any runtime's timer would do.
+pub fn ticks(period: Duration) -> impl futures_util::Stream<Item = ()> + Send + 'static {
+    let mut interval = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    futures_util::stream::unfold(interval, |mut interval| async move {
+        interval.tick().await;
+        Some(((), interval))
+    })
+}
+
+/// Resolves once the shutdown flag is set.
+pub async fn wait_for_shutdown(mut shutdown: tokio::sync::watch::Receiver<bool>) {
+    // An error means every sender is gone: nobody can ask for shutdown any more.
+    if shutdown.wait_for(|&stop| stop).await.is_err() {
+        std::future::pending::<()>().await;
+    }
+}
+
+/// Sets the shutdown flag on Ctrl-C.
+pub fn shutdown_on_ctrl_c(shutdown: std::sync::Arc<tokio::sync::watch::Sender<bool>>) {
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            eprintln!("Ctrl-C: ending open streams");
+            shutdown.send_replace(true);
+        }
+    });
+}

@@ -1,0 +1,80 @@
+//! The ticking counter on actix-web 4: `cargo run --example counter_actix`.
+//!
+//! Same `/sse` contract as the other counters (see `examples/common/mod.rs`). actix-web takes
+//! the `EventStream` as it is, with `.streaming()`.
+//!
+//! actix-web's own signal handling waits up to its shutdown timeout for open responses, and an
+//! event stream never finishes by itself; so this example ends the streams first, then stops
+//! the server.
+
+mod common;
+
+use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
+use common::Config;
+use sse_wire::{headers, EventStream, KeepAlive};
+use std::sync::Arc;
+use tokio::sync::watch;
+
+#[derive(Clone)]
+struct State {
+    config: Config,
+    shutdown: Arc<watch::Sender<bool>>,
+}
+
+async fn index() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(common::INDEX_HTML)
+}
+
+async fn sse(request: HttpRequest, state: web::Data<State>) -> HttpResponse {
+    let last_id = request
+        .headers()
+        .get(headers::LAST_EVENT_ID)
+        .map(|v| v.as_bytes());
+    let events = common::counter_stream(
+        common::first_id(last_id),
+        &state.config,
+        state.shutdown.clone(),
+    );
+    let chunks =
+        EventStream::new(events).keep_alive(KeepAlive::new(common::ticks(state.config.keep_alive)));
+    let mut response = HttpResponse::Ok();
+    for header in headers::RESPONSE_HEADERS {
+        response.insert_header(header);
+    }
+    response.streaming(chunks)
+}
+
+#[actix_web::main]
+async fn main() -> std::io::Result<()> {
+    let config = Config::from_args();
+    let shutdown = Arc::new(watch::channel(false).0);
+    let state = State {
+        config: config.clone(),
+        shutdown: shutdown.clone(),
+    };
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(web::Data::new(state.clone()))
+            .route("/", web::get().to(index))
+            .route("/sse", web::get().to(sse))
+    })
+    .workers(2)
+    .disable_signals()
+    .shutdown_timeout(5)
+    .bind(("127.0.0.1", config.port))?;
+    for addr in server.addrs() {
+        println!("Listening on http://{addr}/");
+    }
+    let server = server.run();
+    let handle = server.handle();
+    common::shutdown_on_ctrl_c(shutdown.clone());
+    actix_web::rt::spawn(async move {
+        common::wait_for_shutdown(shutdown.subscribe()).await;
+        handle.stop(true).await;
+    });
+    server.await?;
+    println!("Server stopped");
+    Ok(())
+}

@@ -1,0 +1,96 @@
+//! The ticking counter on hyper 1, with no framework: `cargo run --example counter_hyper`.
+//!
+//! Same `/sse` contract as the other counters (see `examples/common/mod.rs`). The only glue
+//! hyper needs is one `map_ok(Frame::data)`, because its bodies yield `http_body::Frame`s.
+
+mod common;
+
+use bytes::Bytes;
+use common::Config;
+use futures_util::TryStreamExt;
+use http_body_util::combinators::BoxBody;
+use http_body_util::{BodyExt, Full, StreamBody};
+use hyper::body::{Frame, Incoming};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use hyper_util::server::graceful::GracefulShutdown;
+use sse_wire::{headers, EventStream, KeepAlive};
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+
+type Body = BoxBody<Bytes, Infallible>;
+
+fn handle(
+    request: Request<Incoming>,
+    config: &Config,
+    shutdown: &Arc<watch::Sender<bool>>,
+) -> Response<Body> {
+    match request.uri().path() {
+        "/" => Response::builder()
+            .header("content-type", "text/html; charset=utf-8")
+            .body(Full::new(Bytes::from_static(common::INDEX_HTML.as_bytes())).boxed()),
+        "/sse" => {
+            let last_id = request
+                .headers()
+                .get(headers::LAST_EVENT_ID)
+                .map(|v| v.as_bytes());
+            let events =
+                common::counter_stream(common::first_id(last_id), config, shutdown.clone());
+            let chunks = EventStream::new(events)
+                .keep_alive(KeepAlive::new(common::ticks(config.keep_alive)));
+            let mut response = Response::builder();
+            for (name, value) in headers::RESPONSE_HEADERS {
+                response = response.header(name, value);
+            }
+            response.body(StreamBody::new(chunks.map_ok(Frame::data)).boxed())
+        }
+        _ => Response::builder()
+            .status(StatusCode::NOT_FOUND)
+            .body(Full::new(Bytes::new()).boxed()),
+    }
+    .expect("static headers are valid")
+}
+
+#[tokio::main]
+async fn main() -> std::io::Result<()> {
+    let config = Config::from_args();
+    let shutdown = Arc::new(watch::channel(false).0);
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", config.port)).await?;
+    println!("Listening on http://{}/", listener.local_addr()?);
+    common::shutdown_on_ctrl_c(shutdown.clone());
+
+    let graceful = GracefulShutdown::new();
+    let stopped = common::wait_for_shutdown(shutdown.subscribe());
+    tokio::pin!(stopped);
+    loop {
+        let (stream, _) = tokio::select! {
+            accepted = listener.accept() => accepted?,
+            () = &mut stopped => break,
+        };
+        let (config, shutdown) = (config.clone(), shutdown.clone());
+        let service = service_fn(move |request| {
+            let response = handle(request, &config, &shutdown);
+            async move { Ok::<_, Infallible>(response) }
+        });
+        let connection = http1::Builder::new().serve_connection(TokioIo::new(stream), service);
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            if let Err(e) = connection.await {
+                eprintln!("connection error: {e}");
+            }
+        });
+    }
+    // Streams end on shutdown, so connections finish their response and close promptly.
+    if tokio::time::timeout(Duration::from_secs(5), graceful.shutdown())
+        .await
+        .is_err()
+    {
+        eprintln!("connections still open after 5 s; exiting anyway");
+    }
+    println!("Server stopped");
+    Ok(())
+}
