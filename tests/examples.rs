@@ -1,0 +1,220 @@
+//! Starts each counter example as a user would (ephemeral loopback port, `--count`), and checks
+//! it with an independent client (`reqwest` + `eventsource-stream`): status, headers, the exact
+//! events, resume after `Last-Event-ID`, the page, and that the process exits by itself.
+//! Loopback only; every wait is bounded.
+
+use eventsource_stream::{Event, Eventsource};
+use futures_util::StreamExt;
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+use tokio::time::timeout;
+
+const STEP: Duration = Duration::from_secs(10);
+
+/// A running example, killed if the test fails before it exits.
+struct Server {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn example_path(name: &str) -> PathBuf {
+    // target/<profile>/deps/examples-<hash> → target/<profile>/examples/<name>
+    let mut path = std::env::current_exe().unwrap();
+    path.pop();
+    path.pop();
+    path.push("examples");
+    path.push(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        path.exists(),
+        "{} not built (cargo test builds examples)",
+        path.display()
+    );
+    path
+}
+
+fn start(name: &str, args: &[&str]) -> Server {
+    let mut child = Command::new(example_path(name))
+        .args(["--port", "0"])
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            let _ = tx.send(line);
+        }
+    });
+    let line = rx.recv_timeout(STEP).expect("no URL printed");
+    let url = line
+        .strip_prefix("Listening on ")
+        .expect(&line)
+        .trim_end_matches('/')
+        .to_owned();
+    assert!(url.starts_with("http://127.0.0.1:"), "{url}");
+    Server { child, url }
+}
+
+async fn open(server: &Server, last_event_id: Option<&str>) -> reqwest::Response {
+    let client = reqwest::Client::new();
+    let mut request = client.get(format!("{}/sse", server.url));
+    if let Some(id) = last_event_id {
+        request = request.header("last-event-id", id);
+    }
+    let response = timeout(STEP, request.send()).await.unwrap().unwrap();
+    assert_eq!(response.status(), 200);
+    let h = response.headers();
+    assert_eq!(h["content-type"], "text/event-stream");
+    assert_eq!(h["cache-control"], "no-cache");
+    assert_eq!(h["x-accel-buffering"], "no");
+    assert!(h.get("content-encoding").is_none());
+    response
+}
+
+/// Reads `n` events, or all of them to the end of the stream when `n` is `None`.
+async fn events(response: reqwest::Response, n: Option<usize>) -> Vec<Event> {
+    let mut stream = response.bytes_stream().eventsource();
+    let mut out = Vec::new();
+    while n.map_or(true, |n| out.len() < n) {
+        match timeout(STEP, stream.next()).await.expect("event timed out") {
+            Some(event) => out.push(event.unwrap()),
+            None => break,
+        }
+    }
+    out
+}
+
+fn check_counter(events: &[Event], ids: std::ops::RangeInclusive<u64>) {
+    let first = *ids.start();
+    let got: Vec<_> = events
+        .iter()
+        .map(|e| (e.event.as_str(), e.data.clone(), e.id.clone(), e.retry))
+        .collect();
+    let want: Vec<_> = ids
+        .map(|n| {
+            let retry = (n == first).then_some(Duration::from_millis(2000));
+            ("message", format!("Message {n}"), n.to_string(), retry)
+        })
+        .collect();
+    assert_eq!(got, want);
+}
+
+fn wait_for_exit(mut server: Server) {
+    let deadline = Instant::now() + STEP;
+    loop {
+        if let Some(status) = server.child.try_wait().unwrap() {
+            assert!(status.success(), "{status}");
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "server did not exit by itself after --count"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+async fn check_example(name: &str) {
+    let server = start(name, &["--interval-ms", "150", "--count", "8"]);
+
+    // The page, and that it points at the stream.
+    let page = timeout(STEP, reqwest::get(format!("{}/", server.url)))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(page.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
+    let html = page.text().await.unwrap();
+    assert!(html.contains(r#"new EventSource("/sse")"#));
+
+    // A fresh client: 1, 2, 3, with the retry hint on the first.
+    check_counter(&events(open(&server, None).await, Some(3)).await, 1..=3);
+    // An id that is not a number: start over.
+    check_counter(
+        &events(open(&server, Some("not-a-number")).await, Some(1)).await,
+        1..=1,
+    );
+    // Resume after 5: 6, 7, 8, then the stream ends (--count 8) and the server exits.
+    check_counter(&events(open(&server, Some("5")).await, None).await, 6..=8);
+    wait_for_exit(server);
+}
+
+#[tokio::test]
+async fn counter_axum() {
+    check_example("counter").await;
+}
+
+#[tokio::test]
+async fn counter_hyper() {
+    check_example("counter_hyper").await;
+}
+
+#[tokio::test]
+async fn counter_actix() {
+    check_example("counter_actix").await;
+}
+
+#[tokio::test]
+async fn counter_std() {
+    check_example("counter_std").await;
+}
+
+/// Keep-alive comments on the wire while no event is due, and never inside an event.
+#[tokio::test]
+async fn counter_sends_keep_alives_when_idle() {
+    let server = start(
+        "counter",
+        &[
+            "--interval-ms",
+            "60000",
+            "--keep-alive-ms",
+            "100",
+            "--count",
+            "2",
+        ],
+    );
+    let response = open(&server, None).await;
+    let mut body = response.bytes_stream();
+    let mut bytes = Vec::new();
+    while bytes.windows(3).filter(|w| w == b":\n\n").count() < 3 {
+        let chunk = timeout(STEP, body.next()).await.unwrap().unwrap().unwrap();
+        bytes.extend_from_slice(&chunk);
+    }
+    let text = String::from_utf8(bytes).unwrap();
+    assert!(
+        text.starts_with("id: 1\nretry: 2000\ndata: Message 1\n\n:\n\n:\n\n"),
+        "{text:?}"
+    );
+}
+
+/// A garbage `Last-Event-ID` (not UTF-8, too long) is handled as documented: start over.
+#[tokio::test]
+async fn counter_survives_bad_last_event_id() {
+    let server = start("counter", &["--interval-ms", "100", "--count", "100"]);
+    let client = reqwest::Client::new();
+    for value in [
+        reqwest::header::HeaderValue::from_bytes(b"\xff\xfe").unwrap(),
+        reqwest::header::HeaderValue::from_str(&"9".repeat(5000)).unwrap(),
+    ] {
+        let request = client
+            .get(format!("{}/sse", server.url))
+            .header("last-event-id", value);
+        let response = timeout(STEP, request.send()).await.unwrap().unwrap();
+        check_counter(&events(response, Some(1)).await, 1..=1);
+    }
+}
