@@ -62,7 +62,7 @@ pub const LAST_EVENT_ID_MAX_LEN: usize = 1024;
 /// # Errors
 ///
 /// [`Error::TooLong`], [`Error::InvalidUtf8`] or [`Error::InvalidChar`], each naming
-/// [`Field::LastEventId`](crate::Field::LastEventId).
+/// [`Field::LastEventId`].
 pub fn last_event_id(raw: &[u8]) -> Result<&str, Error> {
     const FIELD: Field = Field::LastEventId;
     if raw.len() > LAST_EVENT_ID_MAX_LEN {
