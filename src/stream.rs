@@ -180,14 +180,16 @@ where
             return Poll::Ready(Some(Ok(payload)));
         }
         loop {
-            let next = match this.held.take() {
-                Some(item) => Poll::Ready(Some(item)),
-                None if *this.done => Poll::Ready(None),
-                None => this
-                    .inner
+            // (`is_some` first: taking from an empty slot would still copy the whole item.)
+            let next = if this.held.is_some() {
+                Poll::Ready(this.held.take())
+            } else if *this.done {
+                Poll::Ready(None)
+            } else {
+                this.inner
                     .as_mut()
                     .poll_next(cx)
-                    .map(|item| item.map(StreamItem::into_message)),
+                    .map(|item| item.map(StreamItem::into_message))
             };
             let message = match next {
                 Poll::Ready(Some(Ok(message))) => message,
@@ -268,6 +270,7 @@ where
 
 /// Makes room for `additional` bytes in the (empty) chunk buffer: reuses its block if every
 /// chunk cut from it has been dropped, else starts a block of `max(additional, block)` bytes.
+#[inline]
 fn reserve(buf: &mut BytesMut, additional: usize, block: usize) {
     if buf.capacity() - buf.len() < additional && !buf.try_reclaim(additional.max(block)) {
         *buf = BytesMut::with_capacity(additional.max(block));
@@ -322,6 +325,7 @@ mod private {
     }
 
     impl Message {
+        #[inline]
         pub(super) fn len(&self) -> usize {
             match self {
                 Message::Event(event) => event.encoded_len(),
@@ -330,13 +334,15 @@ mod private {
         }
 
         /// Bytes of the item that can be sent without copying (when `zero_copy`).
+        #[inline]
         pub(super) fn payload_len(&self) -> usize {
             match self {
-                Message::Event(event) => event.get_data().map_or(0, str::len),
+                Message::Event(event) => event.data.as_ref().map_or(0, |d| d.len()),
                 Message::Frame(frame) => frame.len(),
             }
         }
 
+        #[inline]
         pub(super) fn zero_copy(&self) -> bool {
             match self {
                 Message::Event(event) => event.data_is_one_line_of_at_least(super::ZERO_COPY_MIN),

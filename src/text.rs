@@ -7,8 +7,9 @@ use alloc::sync::Arc;
 use bytes::Bytes;
 use core::{fmt, hash, str};
 
-/// Longest text stored inside the `Text` value itself, with no allocation.
-const INLINE_CAP: usize = 30;
+/// Longest text stored inside the value itself, with no allocation. 22 keeps [`Str`] at 32
+/// bytes, so an [`Event`](crate::Event) stays small enough to move without a `memcpy` call.
+const INLINE_CAP: usize = 22;
 
 /// UTF-8 text for one field of an [`Event`](crate::Event), kept in the form it arrived in.
 ///
@@ -21,7 +22,7 @@ const INLINE_CAP: usize = 30;
 /// | `Arc<str>` | reference count bump, shared with every clone |
 /// | `Bytes` (via [`TryFrom`]) | validated once as UTF-8, then shared, no copy |
 /// | `&'static str` via [`Text::from_static`] | no copy |
-/// | `&str` of at most 30 bytes, integers | copied into the value itself, no allocation |
+/// | `&str` of at most 22 bytes, integers | copied into the value itself, no allocation |
 /// | longer `&str` | one allocation and copy |
 ///
 /// `Text` only promises valid UTF-8. Whether a given field may carry it (for example an `id`
@@ -40,15 +41,65 @@ pub struct Text(Repr);
 
 #[derive(Clone)]
 enum Repr {
-    Inline {
-        len: u8,
-        buf: [u8; INLINE_CAP],
-    },
+    Str(Str),
+    /// Invariant: valid UTF-8 (checked by `TryFrom<Bytes>`).
+    Bytes(Bytes),
+}
+
+/// Text from string types: what `Text` holds except shared `Bytes`. 32 bytes instead of 40,
+/// which is why [`Event`](crate::Event) keeps its `event` and `id` in this form.
+#[derive(Clone)]
+pub(crate) enum Str {
+    Inline { len: u8, buf: [u8; INLINE_CAP] },
     Static(&'static str),
     Owned(String),
     Shared(Arc<str>),
-    /// Invariant: valid UTF-8 (checked by `TryFrom<Bytes>`).
-    Bytes(Bytes),
+}
+
+impl Str {
+    #[inline]
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        match self {
+            Str::Inline { len, buf } => &buf[..usize::from(*len)],
+            Str::Static(s) => s.as_bytes(),
+            Str::Owned(s) => s.as_bytes(),
+            Str::Shared(s) => s.as_bytes(),
+        }
+    }
+
+    pub(crate) fn as_str(&self) -> &str {
+        match self {
+            Str::Static(s) => s,
+            Str::Owned(s) => s,
+            Str::Shared(s) => s,
+            // Every constructor of `Inline` stored valid UTF-8, so the fallback is never taken.
+            Str::Inline { .. } => str::from_utf8(self.as_bytes()).unwrap_or(""),
+        }
+    }
+
+    fn inline(bytes: &[u8]) -> Option<Str> {
+        let len = u8::try_from(bytes.len())
+            .ok()
+            .filter(|&l| usize::from(l) <= INLINE_CAP)?;
+        let mut buf = [0; INLINE_CAP];
+        buf[..bytes.len()].copy_from_slice(bytes);
+        Some(Str::Inline { len, buf })
+    }
+
+    fn from_str(s: &str) -> Str {
+        Str::inline(s.as_bytes()).unwrap_or_else(|| Str::Owned(String::from(s)))
+    }
+}
+
+impl From<Text> for Str {
+    /// Free except for `Bytes`-backed text, which is copied (it is only used for the short
+    /// `event` and `id` values).
+    fn from(text: Text) -> Str {
+        match text.0 {
+            Repr::Str(s) => s,
+            Repr::Bytes(b) => Str::from_str(str::from_utf8(&b).unwrap_or("")),
+        }
+    }
 }
 
 impl Text {
@@ -59,16 +110,14 @@ impl Text {
     /// assert_eq!(PING.as_str(), "ping");
     /// ```
     pub const fn from_static(s: &'static str) -> Text {
-        Text(Repr::Static(s))
+        Text(Repr::Str(Str::Static(s)))
     }
 
     /// The text as bytes (always valid UTF-8).
+    #[inline]
     pub fn as_bytes(&self) -> &[u8] {
         match &self.0 {
-            Repr::Inline { len, buf } => &buf[..usize::from(*len)],
-            Repr::Static(s) => s.as_bytes(),
-            Repr::Owned(s) => s.as_bytes(),
-            Repr::Shared(s) => s.as_bytes(),
+            Repr::Str(s) => s.as_bytes(),
             Repr::Bytes(b) => b,
         }
     }
@@ -79,16 +128,14 @@ impl Text {
     /// again (in O(n), without allocating) because this crate contains no `unsafe` code.
     pub fn as_str(&self) -> &str {
         match &self.0 {
-            Repr::Static(s) => s,
-            Repr::Owned(s) => s,
-            Repr::Shared(s) => s,
-            // Every constructor of these two variants stored valid UTF-8, so the empty
-            // fallback is never taken.
-            Repr::Inline { .. } | Repr::Bytes(_) => str::from_utf8(self.as_bytes()).unwrap_or(""),
+            Repr::Str(s) => s.as_str(),
+            // `TryFrom<Bytes>` checked the bytes, so the fallback is never taken.
+            Repr::Bytes(b) => str::from_utf8(b).unwrap_or(""),
         }
     }
 
     /// Length in bytes.
+    #[inline]
     pub fn len(&self) -> usize {
         self.as_bytes().len()
     }
@@ -101,7 +148,7 @@ impl Text {
     /// Shares the text as [`Bytes`]: free for `Bytes` and `'static` sources, a copy otherwise.
     pub fn to_bytes(&self) -> Bytes {
         match &self.0 {
-            Repr::Static(s) => Bytes::from_static(s.as_bytes()),
+            Repr::Str(Str::Static(s)) => Bytes::from_static(s.as_bytes()),
             Repr::Bytes(b) => b.clone(),
             _ => Bytes::copy_from_slice(self.as_bytes()),
         }
@@ -111,21 +158,12 @@ impl Text {
     /// becomes the `Bytes`' buffer, an `Arc<str>` is kept alive by it.
     pub(crate) fn into_bytes(self) -> Bytes {
         match self.0 {
-            Repr::Static(s) => Bytes::from_static(s.as_bytes()),
-            Repr::Owned(s) => Bytes::from(s),
-            Repr::Shared(s) => Bytes::from_owner(SharedStr(s)),
+            Repr::Str(Str::Static(s)) => Bytes::from_static(s.as_bytes()),
+            Repr::Str(Str::Owned(s)) => Bytes::from(s),
+            Repr::Str(Str::Shared(s)) => Bytes::from_owner(SharedStr(s)),
+            Repr::Str(inline @ Str::Inline { .. }) => Bytes::copy_from_slice(inline.as_bytes()),
             Repr::Bytes(b) => b,
-            Repr::Inline { len, buf } => Bytes::copy_from_slice(&buf[..usize::from(len)]),
         }
-    }
-
-    fn inline(bytes: &[u8]) -> Option<Text> {
-        let len = u8::try_from(bytes.len())
-            .ok()
-            .filter(|&l| usize::from(l) <= INLINE_CAP)?;
-        let mut buf = [0; INLINE_CAP];
-        buf[..bytes.len()].copy_from_slice(bytes);
-        Some(Text(Repr::Inline { len, buf }))
     }
 }
 
@@ -146,7 +184,7 @@ impl Default for Text {
 
 impl From<&str> for Text {
     fn from(s: &str) -> Self {
-        Text::inline(s.as_bytes()).unwrap_or_else(|| Text(Repr::Owned(String::from(s))))
+        Text(Repr::Str(Str::from_str(s)))
     }
 }
 
@@ -158,25 +196,25 @@ impl From<&String> for Text {
 
 impl From<String> for Text {
     fn from(s: String) -> Self {
-        Text(Repr::Owned(s))
+        Text(Repr::Str(Str::Owned(s)))
     }
 }
 
 impl From<Box<str>> for Text {
     fn from(s: Box<str>) -> Self {
-        Text(Repr::Owned(String::from(s)))
+        Text(Repr::Str(Str::Owned(String::from(s))))
     }
 }
 
 impl From<Arc<str>> for Text {
     fn from(s: Arc<str>) -> Self {
-        Text(Repr::Shared(s))
+        Text(Repr::Str(Str::Shared(s)))
     }
 }
 
 impl From<&Arc<str>> for Text {
     fn from(s: &Arc<str>) -> Self {
-        Text(Repr::Shared(Arc::clone(s)))
+        Text(Repr::Str(Str::Shared(Arc::clone(s))))
     }
 }
 

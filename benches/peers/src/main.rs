@@ -1,1 +1,651 @@
-fn main() {}
+//! sse-wire side by side with other Rust SSE encoders, in one process, interleaved.
+//!
+//! Run from the repository root: `cargo run --release --manifest-path benches/peers/Cargo.toml`
+//! (add `-- --quick` for a smoke run, `-- --csv FILE` to write the table for `chart.py`).
+//!
+//! Each peer takes the path a user of that library would: build events with its own builder,
+//! wrap them in its SSE response body, and drain the body as a server would (each body frame
+//! is dropped once counted). Payload strings are made before the clock starts. A counting global
+//! allocator reports allocations and reallocations made inside the timed run (the payloads
+//! themselves were allocated before it). Every peer's output is then decoded with the WHATWG
+//! parser from `tests/common/whatwg.rs` and compared with the expected events.
+
+#[path = "../../../tests/common/whatwg.rs"]
+mod whatwg;
+
+use bytes::Bytes;
+use futures_util::stream;
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::convert::Infallible;
+use std::io::Write as _;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+// ---------------------------------------------------------------------------------------------
+// Counting allocator
+
+struct Counting;
+static ALLOCS: AtomicU64 = AtomicU64::new(0);
+static REALLOCS: AtomicU64 = AtomicU64::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCS.fetch_add(1, Relaxed);
+        // SAFETY: forwarded unchanged to the system allocator.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        ALLOCS.fetch_add(1, Relaxed);
+        // SAFETY: forwarded unchanged to the system allocator.
+        unsafe { System.alloc_zeroed(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: forwarded unchanged to the system allocator.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        REALLOCS.fetch_add(1, Relaxed);
+        // SAFETY: forwarded unchanged to the system allocator.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+// ---------------------------------------------------------------------------------------------
+// Workloads
+
+/// One event's input, made before timing.
+#[derive(Clone)]
+struct Payload {
+    event: Option<&'static str>,
+    id: Option<String>,
+    data: String,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum W {
+    Tiny,
+    Typical,
+    Multiline,
+    Large,
+    LargeBytes,
+    LargeMultiline,
+}
+
+impl W {
+    fn name(self) -> &'static str {
+        match self {
+            W::Tiny => "W1 tiny",
+            W::Typical => "W2 typical",
+            W::Multiline => "W3 multiline",
+            W::Large => "W4 large",
+            W::LargeBytes => "W4 large (Bytes)",
+            W::LargeMultiline => "W5 large-multiline",
+        }
+    }
+
+    fn events(self, quick: bool) -> usize {
+        let n = match self {
+            W::Tiny => 1_000_000,
+            W::Typical => 200_000,
+            W::Multiline => 100_000,
+            W::Large | W::LargeBytes | W::LargeMultiline => 200,
+        };
+        if quick {
+            n / 20
+        } else {
+            n
+        }
+    }
+
+    fn payloads(self, n: usize) -> Vec<Payload> {
+        (0..n)
+            .map(|i| match self {
+                W::Tiny => Payload {
+                    event: None,
+                    id: None,
+                    data: format!("Message {i}"),
+                },
+                W::Typical => Payload {
+                    event: Some("update"),
+                    id: Some(format!("{i}")),
+                    data: json_200(i),
+                },
+                W::Multiline => {
+                    let line = |k: usize| format!("{:0>80}", i * 10 + k);
+                    Payload {
+                        event: None,
+                        id: None,
+                        data: (0..10).map(line).collect::<Vec<_>>().join("\n"),
+                    }
+                }
+                W::Large | W::LargeBytes => Payload {
+                    event: None,
+                    id: None,
+                    data: one_mib_line(i),
+                },
+                W::LargeMultiline => Payload {
+                    event: None,
+                    id: None,
+                    data: one_mib_lines(i),
+                },
+            })
+            .collect()
+    }
+}
+
+/// A ~200-byte single-line JSON text.
+fn json_200(i: usize) -> String {
+    format!(
+        r#"{{"id":{i},"type":"update","user":{{"name":"user-{}","role":"editor"}},"path":"/projects/{}/items/{i}","changes":[{{"field":"title","from":"draft","to":"final"}}],"ts":{}}}"#,
+        i % 997,
+        i % 31,
+        1_700_000_000_000u64 + i as u64
+    )
+}
+
+fn one_mib_line(i: usize) -> String {
+    let c = (b'a' + (i % 26) as u8) as char;
+    c.to_string().repeat(1 << 20)
+}
+
+/// 1 MiB with `\n` every 64 bytes (63 characters and a newline).
+fn one_mib_lines(i: usize) -> String {
+    let c = (b'a' + (i % 26) as u8) as char;
+    (c.to_string().repeat(63) + "\n").repeat((1 << 20) / 64)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Peers
+
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum Peer {
+    SseWire,
+    Axum,
+    ActixWebLab,
+    Warp,
+    SseStream,
+    NaiveWrite,
+    Memcpy,
+}
+
+const PEERS: [Peer; 7] = [
+    Peer::SseWire,
+    Peer::Axum,
+    Peer::ActixWebLab,
+    Peer::Warp,
+    Peer::SseStream,
+    Peer::NaiveWrite,
+    Peer::Memcpy,
+];
+
+impl Peer {
+    fn name(self) -> &'static str {
+        match self {
+            Peer::SseWire => "sse-wire",
+            Peer::Axum => "axum 0.8",
+            Peer::ActixWebLab => "actix-web-lab 0.29",
+            Peer::Warp => "warp 0.4",
+            Peer::SseStream => "sse-stream 0.3",
+            Peer::NaiveWrite => "naive write! (floor)",
+            Peer::Memcpy => "memcpy (floor)",
+        }
+    }
+}
+
+/// What draining a body produced.
+#[derive(Default)]
+struct Drained {
+    frames: u64,
+    bytes: u64,
+    /// The output itself, only when asked for (the correctness pass).
+    output: Option<Vec<u8>>,
+}
+
+impl Drained {
+    fn new(keep: bool) -> Drained {
+        Drained {
+            output: keep.then(Vec::new),
+            ..Drained::default()
+        }
+    }
+    fn frame(&mut self, bytes: &[u8]) {
+        self.frames += 1;
+        self.bytes += bytes.len() as u64;
+        if let Some(out) = &mut self.output {
+            out.extend_from_slice(bytes);
+        }
+    }
+}
+
+fn cx() -> Context<'static> {
+    Context::from_waker(futures_util::task::noop_waker_ref())
+}
+
+/// Drains an `http_body::Body` as hyper would.
+fn drain_http_body<B>(mut body: B, keep: bool) -> Drained
+where
+    B: http_body::Body<Data = Bytes> + Unpin,
+    B::Error: std::fmt::Debug,
+{
+    let mut out = Drained::new(keep);
+    let mut cx = cx();
+    loop {
+        match Pin::new(&mut body).poll_frame(&mut cx) {
+            Poll::Ready(Some(frame)) => {
+                if let Ok(data) = frame.unwrap().into_data() {
+                    out.frame(&data);
+                }
+            }
+            Poll::Ready(None) => return out,
+            Poll::Pending => unreachable!("in-memory bodies are always ready"),
+        }
+    }
+}
+
+fn run(peer: Peer, w: W, payloads: Vec<Payload>, expected: &[u8], keep: bool) -> Drained {
+    match peer {
+        Peer::SseWire => {
+            use futures_core::Stream;
+            let big_bytes = w == W::LargeBytes;
+            let events = payloads.into_iter().map(move |p| {
+                let mut ev = sse_wire::Event::new();
+                if let Some(t) = p.event {
+                    ev = ev.event(t).unwrap();
+                }
+                if let Some(id) = p.id {
+                    ev = ev.id(id).unwrap();
+                }
+                if big_bytes {
+                    ev.data_utf8(Bytes::from(p.data)).unwrap()
+                } else {
+                    ev.data(p.data)
+                }
+            });
+            let mut body = sse_wire::EventStream::new(stream::iter(events));
+            let mut out = Drained::new(keep);
+            let mut cx = cx();
+            while let Poll::Ready(Some(chunk)) = Pin::new(&mut body).poll_next(&mut cx) {
+                out.frame(&chunk.unwrap());
+            }
+            out
+        }
+        Peer::Axum => {
+            use axum::response::sse::{Event, Sse};
+            use axum::response::IntoResponse;
+            let events = payloads.into_iter().map(|p| {
+                let mut ev = Event::default();
+                if let Some(t) = p.event {
+                    ev = ev.event(t);
+                }
+                if let Some(id) = p.id {
+                    ev = ev.id(id);
+                }
+                Ok::<_, Infallible>(ev.data(p.data))
+            });
+            drain_http_body(
+                Sse::new(stream::iter(events)).into_response().into_body(),
+                keep,
+            )
+        }
+        Peer::ActixWebLab => {
+            use actix_web::body::MessageBody;
+            use actix_web_lab::sse::{Data, Event, Sse};
+            let events = payloads.into_iter().map(|p| {
+                let mut data = Data::new(p.data);
+                if let Some(t) = p.event {
+                    data = data.event(t);
+                }
+                if let Some(id) = p.id {
+                    data = data.id(id);
+                }
+                Ok::<_, Infallible>(Event::Data(data))
+            });
+            let mut body = Sse::from_stream(stream::iter(events));
+            let mut out = Drained::new(keep);
+            let mut cx = cx();
+            while let Poll::Ready(Some(chunk)) = Pin::new(&mut body).poll_next(&mut cx) {
+                out.frame(&chunk.unwrap());
+            }
+            out
+        }
+        Peer::Warp => {
+            use warp::sse::Event;
+            use warp::Reply;
+            let events = payloads.into_iter().map(|p| {
+                let mut ev = Event::default();
+                if let Some(t) = p.event {
+                    ev = ev.event(t);
+                }
+                if let Some(id) = p.id {
+                    ev = ev.id(id);
+                }
+                Ok::<_, Infallible>(ev.data(p.data))
+            });
+            drain_http_body(
+                warp::sse::reply(stream::iter(events))
+                    .into_response()
+                    .into_body(),
+                keep,
+            )
+        }
+        Peer::SseStream => {
+            use sse_stream::{Sse, SseBody};
+            let events = payloads.into_iter().map(|p| {
+                let mut ev = Sse::default().data(p.data);
+                if let Some(t) = p.event {
+                    ev = ev.event(t);
+                }
+                if let Some(id) = p.id {
+                    ev = ev.id(id);
+                }
+                Ok::<_, Infallible>(ev)
+            });
+            drain_http_body(SseBody::new(stream::iter(events)), keep)
+        }
+        Peer::NaiveWrite => {
+            let mut out = Vec::new();
+            for p in payloads {
+                if let Some(t) = p.event {
+                    write!(out, "event: {t}\n").unwrap();
+                }
+                if let Some(id) = &p.id {
+                    write!(out, "id: {id}\n").unwrap();
+                }
+                for line in p.data.split('\n') {
+                    write!(out, "data: {line}\n").unwrap();
+                }
+                out.push(b'\n');
+            }
+            let mut d = Drained::new(keep);
+            d.frame(&out);
+            d
+        }
+        Peer::Memcpy => {
+            // Every peer drops the caller's payloads; then the exact output is copied once into
+            // a buffer that was allocated and touched before the clock started, so the floor
+            // holds no page faults (a fresh 200 MiB buffer per run made it 5× slower on W4,
+            // which would flatter everyone measured against it).
+            drop(payloads);
+            SCRATCH.with(|scratch| {
+                let mut buf = scratch.borrow_mut();
+                buf.clear();
+                buf.extend_from_slice(expected);
+                let mut d = Drained::new(keep);
+                d.frame(std::hint::black_box(&buf));
+                d
+            })
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Measurement
+
+thread_local! {
+    /// The memcpy floor's output buffer, sized and touched once per workload.
+    static SCRATCH: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+struct Row {
+    workload: &'static str,
+    peer: &'static str,
+    median: Duration,
+    events: usize,
+    bytes: u64,
+    frames: u64,
+    allocs: u64,
+    reallocs: u64,
+    check: String,
+}
+
+/// The events a client must see for `payloads`.
+fn expected_events(payloads: &[Payload]) -> Vec<whatwg::Dispatched> {
+    payloads
+        .iter()
+        .map(|p| whatwg::Dispatched {
+            event_type: p.event.unwrap_or("message").to_owned(),
+            data: p.data.clone(),
+            last_event_id: p.id.clone().unwrap_or_default(),
+        })
+        .collect()
+}
+
+fn check(output: &[u8], want: &[whatwg::Dispatched]) -> String {
+    let got = whatwg::Parser::parse(output).events;
+    if got.len() != want.len() {
+        return format!(
+            "differs: {} events decoded, {} expected",
+            got.len(),
+            want.len()
+        );
+    }
+    match got.iter().zip(want).position(|(g, w)| g != w) {
+        None => "ok".to_owned(),
+        Some(i) => format!(
+            "differs at event {i}: {:?} vs {:?}",
+            short(&got[i]),
+            short(&want[i])
+        ),
+    }
+}
+
+fn short(d: &whatwg::Dispatched) -> String {
+    let data: String = d.data.chars().take(40).collect();
+    format!("type={} id={} data={data:?}", d.event_type, d.last_event_id)
+}
+
+fn main() {
+    eprintln!(
+        "size_of::<sse_wire::Event>() = {}",
+        std::mem::size_of::<sse_wire::Event>()
+    );
+    let args: Vec<String> = std::env::args().collect();
+    let quick = args.iter().any(|a| a == "--quick");
+    let csv = args
+        .iter()
+        .position(|a| a == "--csv")
+        .and_then(|i| args.get(i + 1))
+        .cloned();
+    let rounds = if quick { 3 } else { 7 };
+    // `--only W1` (a workload prefix) and `--peer sse-wire` narrow the run, for profiling.
+    let only = args
+        .iter()
+        .position(|a| a == "--only")
+        .and_then(|i| args.get(i + 1))
+        .cloned();
+    let profile: Option<usize> = args
+        .iter()
+        .position(|a| a == "--profile")
+        .and_then(|i| args.get(i + 1))
+        .and_then(|n| n.parse().ok());
+    let only_peer = args
+        .iter()
+        .position(|a| a == "--peer")
+        .and_then(|i| args.get(i + 1))
+        .cloned();
+    let mut rows = Vec::new();
+
+    for w in [
+        W::Tiny,
+        W::Typical,
+        W::Multiline,
+        W::Large,
+        W::LargeBytes,
+        W::LargeMultiline,
+    ] {
+        if only
+            .as_ref()
+            .is_some_and(|o| !w.name().starts_with(o.as_str()))
+        {
+            continue;
+        }
+        let n = w.events(quick);
+        let template = w.payloads(n);
+        if let Some(reps) = profile {
+            // Only the timed path of the chosen peers, repeated: for `perf record`.
+            let peer = PEERS.iter().copied().find(|p| {
+                only_peer
+                    .as_ref()
+                    .is_some_and(|o| p.name().starts_with(o.as_str()))
+            });
+            let copies: Vec<_> = (0..reps).map(|_| template.clone()).collect();
+            eprintln!("profiling");
+            let start = Instant::now();
+            for payloads in copies {
+                run(
+                    peer.expect("--profile needs --peer"),
+                    w,
+                    payloads,
+                    &[],
+                    false,
+                );
+            }
+            eprintln!("{:?} per run", start.elapsed() / reps as u32);
+            continue;
+        }
+        let want = expected_events(&template);
+        // The exact bytes every encoder should produce (sse-wire's, checked against the parser
+        // below like everyone else's), for the memcpy floor.
+        let expected = run(Peer::SseWire, w, template.clone(), &[], true)
+            .output
+            .unwrap();
+        SCRATCH.with(|scratch| {
+            let mut buf = scratch.borrow_mut();
+            buf.clear();
+            buf.resize(expected.len(), 0);
+        });
+        let peers: Vec<Peer> = PEERS
+            .iter()
+            .copied()
+            .filter(|&p| w != W::LargeBytes || p == Peer::SseWire || p == Peer::Memcpy)
+            .filter(|&p| {
+                only_peer
+                    .as_ref()
+                    .is_none_or(|o| p.name().starts_with(o.as_str()) || p == Peer::Memcpy)
+            })
+            .collect();
+
+        // Correctness pass, untimed.
+        let checks: Vec<String> = peers
+            .iter()
+            .map(|&p| {
+                check(
+                    &run(p, w, template.clone(), &expected, true).output.unwrap(),
+                    &want,
+                )
+            })
+            .collect();
+
+        let mut times = vec![Vec::new(); peers.len()];
+        let mut stats = vec![(0u64, 0u64, 0u64, 0u64); peers.len()];
+        for round in 0..rounds {
+            // Interleave, starting with a different peer each round.
+            for k in 0..peers.len() {
+                let i = (k + round) % peers.len();
+                let payloads = template.clone();
+                let (a0, r0) = (ALLOCS.load(Relaxed), REALLOCS.load(Relaxed));
+                let start = Instant::now();
+                let d = run(peers[i], w, payloads, &expected, false);
+                times[i].push(start.elapsed());
+                stats[i] = (
+                    d.frames,
+                    d.bytes,
+                    ALLOCS.load(Relaxed) - a0,
+                    REALLOCS.load(Relaxed) - r0,
+                );
+            }
+        }
+        for (i, &p) in peers.iter().enumerate() {
+            times[i].sort();
+            let (frames, bytes, allocs, reallocs) = stats[i];
+            rows.push(Row {
+                workload: w.name(),
+                peer: p.name(),
+                median: times[i][times[i].len() / 2],
+                events: n,
+                bytes,
+                frames,
+                allocs,
+                reallocs,
+                check: checks[i].clone(),
+            });
+        }
+        eprintln!("{} done", w.name());
+    }
+    print_table(&rows);
+    if let Some(path) = csv {
+        write_csv(&rows, &path);
+    }
+}
+
+fn print_table(rows: &[Row]) {
+    println!("| workload | peer | median | events/s | MB/s | × memcpy | × best peer | frames/event | allocs/event | reallocs/event | output |");
+    println!("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|");
+    for r in rows {
+        let floor = rows
+            .iter()
+            .find(|f| f.workload == r.workload && f.peer == Peer::Memcpy.name())
+            .unwrap();
+        let best_peer = rows
+            .iter()
+            .filter(|p| {
+                p.workload == r.workload
+                    && ![
+                        Peer::SseWire.name(),
+                        Peer::NaiveWrite.name(),
+                        Peer::Memcpy.name(),
+                    ]
+                    .contains(&p.peer)
+            })
+            .map(|p| p.median)
+            .min();
+        let secs = r.median.as_secs_f64();
+        println!(
+            "| {} | {} | {:.2} ms | {:.2} M | {:.0} | {:.2} | {} | {:.4} | {:.3} | {:.3} | {} |",
+            r.workload,
+            r.peer,
+            secs * 1e3,
+            r.events as f64 / secs / 1e6,
+            r.bytes as f64 / secs / 1e6,
+            secs / floor.median.as_secs_f64(),
+            best_peer.map_or("–".to_owned(), |b| format!(
+                "{:.2}",
+                b.as_secs_f64() / secs
+            )),
+            r.frames as f64 / r.events as f64,
+            r.allocs as f64 / r.events as f64,
+            r.reallocs as f64 / r.events as f64,
+            r.check,
+        );
+    }
+}
+
+fn write_csv(rows: &[Row], path: &str) {
+    let mut f = std::fs::File::create(path).unwrap();
+    writeln!(
+        f,
+        "workload,peer,median_ns,events,bytes,frames,allocs,reallocs,check"
+    )
+    .unwrap();
+    for r in rows {
+        writeln!(
+            f,
+            "{},{},{},{},{},{},{},{},{}",
+            r.workload,
+            r.peer,
+            r.median.as_nanos(),
+            r.events,
+            r.bytes,
+            r.frames,
+            r.allocs,
+            r.reallocs,
+            r.check.replace(',', ";")
+        )
+        .unwrap();
+    }
+}
