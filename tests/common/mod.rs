@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 mod whatwg;
+#[allow(unused_imports)]
 pub use whatwg::{Dispatched, Parser};
 
 /// What a client receives for data: CR and CRLF become LF.
