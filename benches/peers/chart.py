@@ -1,0 +1,71 @@
+#!/usr/bin/env python3
+"""Draws BENCHMARKS.svg from the peer benchmark's CSV (standard library only).
+
+    cargo run --release --manifest-path benches/peers/Cargo.toml -- --csv target/peers.csv
+    python3 benches/peers/chart.py target/peers.csv BENCHMARKS.svg
+
+One panel per workload; one bar per encoder: its median time as a multiple of the memcpy floor
+(shorter is better), with events/s printed beside it.
+"""
+import csv
+import sys
+from collections import OrderedDict
+from xml.sax.saxutils import escape
+
+COLORS = {
+    "sse-wire": "#d9480f",
+    "axum 0.8": "#5c7cfa",
+    "actix-web-lab 0.29": "#40c057",
+    "warp 0.4": "#fab005",
+    "sse-stream 0.3": "#be4bdb",
+    "naive write! (floor)": "#868e96",
+    "memcpy (floor)": "#343a40",
+}
+
+
+def main(src, dst):
+    rows = list(csv.DictReader(open(src)))
+    panels = OrderedDict()
+    for r in rows:
+        panels.setdefault(r["workload"], []).append(r)
+    bar_h, gap, label_w, plot_w, pad = 16, 4, 170, 430, 12
+    height = pad
+    for peers in panels.values():
+        height += 22 + len(peers) * (bar_h + gap) + 14
+    width = label_w + plot_w + 170
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'font-family="sans-serif" font-size="12">',
+        f'<rect width="{width}" height="{height}" fill="white"/>',
+    ]
+    y = pad
+    for workload, peers in panels.items():
+        floor = next(int(p["median_ns"]) for p in peers if p["peer"] == "memcpy (floor)")
+        ratios = [int(p["median_ns"]) / floor for p in peers]
+        scale = plot_w / max(ratios)
+        out.append(f'<text x="{pad}" y="{y + 14}" font-weight="bold">{escape(workload)} '
+                   f'(time as a multiple of the memcpy floor; shorter is better)</text>')
+        y += 22
+        for p, ratio in zip(peers, ratios):
+            events_per_s = int(p["events"]) / (int(p["median_ns"]) / 1e9)
+            w = max(1.0, ratio * scale)
+            color = COLORS.get(p["peer"], "#999")
+            weight = ' font-weight="bold"' if p["peer"] == "sse-wire" else ""
+            out.append(f'<text x="{label_w - 6}" y="{y + bar_h - 4}" text-anchor="end"{weight}>'
+                       f'{escape(p["peer"])}</text>')
+            out.append(f'<rect x="{label_w}" y="{y}" width="{w:.1f}" height="{bar_h}" fill="{color}"/>')
+            note = f'{ratio:.2f}× · {events_per_s / 1e6:.2f} M ev/s'
+            if p["check"] != "ok":
+                note += " · output differs"
+            out.append(f'<text x="{label_w + w + 6:.1f}" y="{y + bar_h - 4}">{escape(note)}</text>')
+            y += bar_h + gap
+        y += 14
+    out.append("</svg>")
+    with open(dst, "w") as f:
+        f.write("\n".join(out) + "\n")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 3:
+        sys.exit(__doc__)
+    main(sys.argv[1], sys.argv[2])
