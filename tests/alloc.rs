@@ -36,6 +36,9 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static GLOBAL: Counting = Counting;
 
+/// One event's input: type, id, data.
+type Payload = (Option<&'static str>, Option<String>, String);
+
 /// Builds events from ready-made payloads and drains the stream as a server would (each chunk
 /// dropped once written). Returns (allocations, reallocations, output bytes).
 fn drain(
