@@ -41,10 +41,7 @@ type Payload = (Option<&'static str>, Option<String>, String);
 
 /// Builds events from ready-made payloads and drains the stream as a server would (each chunk
 /// dropped once written). Returns (allocations, reallocations, output bytes).
-fn drain(
-    payloads: Vec<(Option<&'static str>, Option<String>, String)>,
-    as_bytes: bool,
-) -> (u64, u64, usize) {
+fn drain(payloads: Vec<Payload>, as_bytes: bool) -> (u64, u64, usize) {
     let waker = noop_waker();
     let mut cx = Context::from_waker(&waker);
     let (a0, r0) = (ALLOCS.load(Relaxed), REALLOCS.load(Relaxed));
@@ -74,11 +71,7 @@ fn drain(
 #[test]
 fn allocations_per_event() {
     let mib = 1 << 20;
-    let workloads: Vec<(
-        &str,
-        Vec<(Option<&'static str>, Option<String>, String)>,
-        bool,
-    )> = vec![
+    let workloads: Vec<(&str, Vec<Payload>, bool)> = vec![
         (
             "W1 tiny",
             (0..20_000)
