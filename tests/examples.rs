@@ -3,68 +3,20 @@
 //! events, resume after `Last-Event-ID`, the page, and that the process exits by itself.
 //! Loopback only; every wait is bounded.
 
+mod common;
+
+use common::Server;
 use eventsource_stream::{Event, Eventsource};
 use futures_util::StreamExt;
-use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 use tokio::time::timeout;
 
 const STEP: Duration = Duration::from_secs(10);
 
-/// A running example, killed if the test fails before it exits.
-struct Server {
-    child: Child,
-    url: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn example_path(name: &str) -> PathBuf {
-    // target/<profile>/deps/examples-<hash> → target/<profile>/examples/<name>
-    let mut path = std::env::current_exe().unwrap();
-    path.pop();
-    path.pop();
-    path.push("examples");
-    path.push(format!("{name}{}", std::env::consts::EXE_SUFFIX));
-    assert!(
-        path.exists(),
-        "{} not built (cargo test builds examples)",
-        path.display()
-    );
-    path
-}
-
 fn start(name: &str, args: &[&str]) -> Server {
-    let mut child = Command::new(example_path(name))
-        .args(["--port", "0"])
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines() {
-            let Ok(line) = line else { break };
-            let _ = tx.send(line);
-        }
-    });
-    let line = rx.recv_timeout(STEP).expect("no URL printed");
-    let url = line
-        .strip_prefix("Listening on ")
-        .expect(&line)
-        .trim_end_matches('/')
-        .to_owned();
-    assert!(url.starts_with("http://127.0.0.1:"), "{url}");
-    Server { child, url }
+    let mut all = vec!["--port", "0"];
+    all.extend_from_slice(args);
+    common::start_example(name, &all)
 }
 
 async fn open(server: &Server, last_event_id: Option<&str>) -> reqwest::Response {

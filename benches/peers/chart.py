@@ -23,6 +23,10 @@ COLORS = {
 }
 
 
+def rate(x):
+    return f"{x / 1e6:.2f} M" if x >= 1e6 else f"{x / 1e3:,.1f} k"
+
+
 def main(src, dst):
     rows = list(csv.DictReader(open(src)))
     panels = OrderedDict()
@@ -32,7 +36,7 @@ def main(src, dst):
     height = pad
     for peers in panels.values():
         height += 22 + len(peers) * (bar_h + gap) + 14
-    width = label_w + plot_w + 170
+    width = label_w + plot_w + 250
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
         f'font-family="sans-serif" font-size="12">',
@@ -54,7 +58,8 @@ def main(src, dst):
             out.append(f'<text x="{label_w - 6}" y="{y + bar_h - 4}" text-anchor="end"{weight}>'
                        f'{escape(p["peer"])}</text>')
             out.append(f'<rect x="{label_w}" y="{y}" width="{w:.1f}" height="{bar_h}" fill="{color}"/>')
-            note = f'{ratio:.2f}× · {events_per_s / 1e6:.2f} M ev/s'
+            mb_per_s = int(p["bytes"]) / (int(p["median_ns"]) / 1e9) / 1e6
+            note = f'{ratio:.2f}× · {rate(events_per_s)} events/s · {mb_per_s:,.0f} MB/s'
             if p["check"] != "ok":
                 note += " · output differs"
             out.append(f'<text x="{label_w + w + 6:.1f}" y="{y + bar_h - 4}">{escape(note)}</text>')

@@ -31,3 +31,76 @@ pub fn peer_parse(chunks: Vec<bytes::Bytes>) -> Vec<eventsource_stream::Event> {
             .collect(),
     )
 }
+
+/// A running example server, killed (if still running) when dropped.
+pub struct Server {
+    pub child: std::process::Child,
+    /// `http://127.0.0.1:PORT`, without a trailing slash.
+    pub url: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Server {
+    /// The port it listens on.
+    pub fn port(&self) -> u16 {
+        self.url.rsplit(':').next().unwrap().parse().unwrap()
+    }
+}
+
+/// The example's binary, built first (with the features of this test build's profile):
+/// `cargo test --test NAME` alone does not build examples, and testing a stale server would
+/// prove nothing.
+pub fn example_binary(name: &str) -> std::path::PathBuf {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let status = std::process::Command::new(cargo)
+        .args(["build", "--quiet", "--example", name])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .status()
+        .unwrap();
+    assert!(status.success(), "cargo build --example {name} failed");
+    // target/<profile>/deps/<test binary> → target/<profile>/examples/<name>
+    let mut path = std::env::current_exe().unwrap();
+    path.pop();
+    path.pop();
+    path.push("examples");
+    path.push(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+    assert!(path.exists(), "{} is not built", path.display());
+    path
+}
+
+/// Starts an example server on loopback and waits (at most 10 s) for the URL it prints.
+pub fn start_example(name: &str, args: &[&str]) -> Server {
+    use std::io::BufRead;
+    let mut child = std::process::Command::new(example_binary(name))
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
+            let _ = tx.send(line);
+        }
+    });
+    let line = rx
+        .recv_timeout(std::time::Duration::from_secs(10))
+        .expect("no URL printed");
+    let url = line
+        .strip_prefix("Listening on ")
+        .expect(&line)
+        .trim_end_matches('/')
+        .to_owned();
+    assert!(url.starts_with("http://127.0.0.1:"), "{url}");
+    Server { child, url }
+}

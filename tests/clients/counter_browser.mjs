@@ -1,0 +1,47 @@
+// The counter example's page in headless Chromium: waits for the count to tick, takes a
+// screenshot, then reports what happens when the server is restarted underneath the page.
+//   node counter_browser.mjs URL SCREENSHOT.png
+// Protocol on stdout (read by tests/clients.rs):
+//   "TICKING <n>"       the page showed counts 1..n, in order; screenshot taken
+//   "DISCONNECTED <n>"  the connection dropped after count n (the test restarts the server)
+//   "RESUMED <n> <m>"   after reconnecting, the first count shown was m
+import { chromium } from "playwright-core";
+import { launchOptions } from "./chromium.mjs";
+
+const [url, screenshot] = process.argv.slice(2);
+const browser = await chromium.launch(launchOptions());
+const deadline = Date.now() + 30000;
+const read = (page) =>
+  page.evaluate(() => ({
+    count: Number(document.getElementById("count").textContent) || 0,
+    state: document.getElementById("state").textContent,
+    lastId: document.getElementById("last-id").textContent,
+  }));
+async function until(page, test) {
+  for (;;) {
+    const view = await read(page);
+    if (test(view)) return view;
+    if (Date.now() > deadline) throw new Error(`timed out at ${JSON.stringify(view)}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+try {
+  const page = await browser.newPage({ viewport: { width: 640, height: 480 } });
+  await page.goto(url);
+  const seen = [];
+  await until(page, (v) => {
+    if (v.count && seen[seen.length - 1] !== v.count) seen.push(v.count);
+    return v.count >= 3 && v.state === "open";
+  });
+  const expected = seen.map((_, i) => i + 1);
+  if (JSON.stringify(seen) !== JSON.stringify(expected)) throw new Error(`counts ${seen}`);
+  await page.screenshot({ path: screenshot });
+  console.log(`TICKING ${seen[seen.length - 1]}`);
+  const down = await until(page, (v) => v.state !== "open");
+  console.log(`DISCONNECTED ${down.count}`);
+  const back = await until(page, (v) => v.count !== down.count);
+  console.log(`RESUMED ${down.count} ${back.count} ${back.lastId}`);
+  await page.screenshot({ path: screenshot.replace(/\.png$/, "-resumed.png") });
+} finally {
+  await browser.close();
+}
