@@ -12,32 +12,74 @@ use axum::response::{Html, Response};
 use axum::routing::get;
 use axum::Router;
 use common::Config;
-use sse_wire::{headers, EventStream, KeepAlive};
+use futures_util::StreamExt;
+use sse_wire::{headers, Event, EventStream, Frame, KeepAlive};
 use std::sync::Arc;
-use tokio::sync::watch;
+use tokio::sync::{broadcast, watch};
 
 #[derive(Clone)]
 struct App {
     config: Config,
     shutdown: Arc<watch::Sender<bool>>,
+    /// With `--broadcast`: the shared counter's frames.
+    frames: Option<broadcast::Sender<Frame>>,
 }
 
 async fn sse(State(app): State<App>, request_headers: HeaderMap) -> Response {
-    let first = common::first_id(
-        request_headers
-            .get(headers::LAST_EVENT_ID)
-            .map(HeaderValue::as_bytes),
-    );
-    let events = common::counter_stream(first, &app.config, app.shutdown.clone());
-    let body =
-        EventStream::new(events).keep_alive(KeepAlive::new(common::ticks(app.config.keep_alive)));
-    let mut response = Response::new(Body::from_stream(body));
+    let ticks = KeepAlive::new(common::ticks(app.config.keep_alive));
+    let body = match &app.frames {
+        None => {
+            let last_id = request_headers
+                .get(headers::LAST_EVENT_ID)
+                .map(HeaderValue::as_bytes);
+            let events = common::counter_stream(
+                common::first_id(last_id),
+                true,
+                &app.config,
+                app.shutdown.clone(),
+            );
+            Body::from_stream(EventStream::new(events).keep_alive(ticks))
+        }
+        Some(frames) => {
+            // Joins the shared counter where it is. A client that falls so far behind that the
+            // channel dropped frames for it is disconnected, and resumes by reconnecting.
+            let hint = futures_util::stream::once(async {
+                Frame::from(Event::new().retry(common::RETRY))
+            });
+            let shared = futures_util::stream::unfold(frames.subscribe(), |mut rx| async move {
+                rx.recv().await.ok().map(|frame| (frame, rx))
+            });
+            let stop = common::wait_for_shutdown(app.shutdown.subscribe());
+            Body::from_stream(
+                EventStream::new(hint.chain(shared).take_until(stop)).keep_alive(ticks),
+            )
+        }
+    };
+    let mut response = Response::new(body);
     for (name, value) in headers::RESPONSE_HEADERS {
         response
             .headers_mut()
             .insert(name, HeaderValue::from_static(value));
     }
     response
+}
+
+/// The shared counter of `--broadcast`: each event is encoded once, into a `Frame`, and every
+/// subscriber's stream sends those same bytes.
+fn broadcast_counter(
+    config: &Config,
+    shutdown: Arc<watch::Sender<bool>>,
+) -> broadcast::Sender<Frame> {
+    let (frames, _) = broadcast::channel(1024);
+    let sender = frames.clone();
+    // The retry hint goes to each client on its own (see `sse`); shared frames carry none.
+    let mut events = Box::pin(common::counter_stream(1, false, config, shutdown));
+    tokio::spawn(async move {
+        while let Some(event) = events.next().await {
+            let _ = sender.send(Frame::from(event)); // no subscribers yet is fine
+        }
+    });
+    frames
 }
 
 #[tokio::main]
@@ -48,11 +90,18 @@ async fn main() -> std::io::Result<()> {
     println!("Listening on http://{}/", listener.local_addr()?);
     common::shutdown_on_ctrl_c(shutdown.clone());
 
+    let frames = config
+        .broadcast
+        .then(|| broadcast_counter(&config, shutdown.clone()));
     let stopped = common::wait_for_shutdown(shutdown.subscribe());
     let app = Router::new()
         .route("/", get(|| async { Html(common::INDEX_HTML) }))
         .route("/sse", get(sse))
-        .with_state(App { config, shutdown });
+        .with_state(App {
+            config,
+            shutdown,
+            frames,
+        });
     axum::serve(listener, app)
         .with_graceful_shutdown(stopped)
         .await?;

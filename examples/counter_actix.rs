@@ -34,6 +34,7 @@ async fn sse(request: HttpRequest, state: web::Data<State>) -> HttpResponse {
         .map(|v| v.as_bytes());
     let events = common::counter_stream(
         common::first_id(last_id),
+        true,
         &state.config,
         state.shutdown.clone(),
     );
@@ -48,7 +49,7 @@ async fn sse(request: HttpRequest, state: web::Data<State>) -> HttpResponse {
 
 #[actix_web::main]
 async fn main() -> std::io::Result<()> {
-    let config = Config::from_args();
+    let config = Config::from_args().reject_broadcast();
     let shutdown = Arc::new(watch::channel(false).0);
     let state = State {
         config: config.clone(),

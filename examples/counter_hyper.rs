@@ -39,7 +39,7 @@ fn handle(
                 .get(headers::LAST_EVENT_ID)
                 .map(|v| v.as_bytes());
             let events =
-                common::counter_stream(common::first_id(last_id), config, shutdown.clone());
+                common::counter_stream(common::first_id(last_id), true, config, shutdown.clone());
             let chunks = EventStream::new(events)
                 .keep_alive(KeepAlive::new(common::ticks(config.keep_alive)));
             let mut response = Response::builder();
@@ -57,7 +57,7 @@ fn handle(
 
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
-    let config = Config::from_args();
+    let config = Config::from_args().reject_broadcast();
     let shutdown = Arc::new(watch::channel(false).0);
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", config.port)).await?;
     println!("Listening on http://{}/", listener.local_addr()?);

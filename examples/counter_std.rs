@@ -82,7 +82,7 @@ fn serve(mut stream: TcpStream, config: &Config, done: &AtomicBool) -> std::io::
                 }
                 let now = Instant::now();
                 if now >= next_event {
-                    stream.write_all(&common::counter_event(n, first).to_bytes())?;
+                    stream.write_all(&common::counter_event(n, n == first).to_bytes())?;
                     last_write = now;
                     if common::is_last(n, config.count) {
                         done.store(true, Ordering::Relaxed);
@@ -108,7 +108,7 @@ fn serve(mut stream: TcpStream, config: &Config, done: &AtomicBool) -> std::io::
 }
 
 fn main() -> std::io::Result<()> {
-    let config = Arc::new(Config::from_args());
+    let config = Arc::new(Config::from_args().reject_broadcast());
     let listener = TcpListener::bind(("127.0.0.1", config.port))?;
     println!("Listening on http://{}/", listener.local_addr()?);
     // Non-blocking accept, so the loop can notice `--count` being reached.

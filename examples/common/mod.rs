@@ -11,6 +11,9 @@
 //! * `--port N` or `PORT` (default 3000; 0 picks a free port), always on 127.0.0.1; the URL is
 //!   printed once listening as `Listening on http://127.0.0.1:PORT/`.
 //! * `--count N`: streams end after event N, and the server exits once one has sent it.
+//! * `--broadcast` (the axum `counter` only): one shared counter; each event is encoded once
+//!   into a `Frame` and the same bytes go to every client (the fan-out pattern), instead of
+//!   one counter and one encoding per connection. Clients join at the current count.
 //! * Ctrl-C: open streams end cleanly and the server exits.
 #![allow(dead_code)]
 
@@ -26,6 +29,7 @@ pub struct Config {
     pub interval: Duration,
     pub keep_alive: Duration,
     pub count: Option<u64>,
+    pub broadcast: bool,
 }
 
 impl Config {
@@ -40,9 +44,14 @@ impl Config {
             interval: Duration::from_millis(1000),
             keep_alive: Duration::from_millis(15_000),
             count: None,
+            broadcast: false,
         };
         let mut args = std::env::args().skip(1);
         while let Some(flag) = args.next() {
+            if flag == "--broadcast" {
+                config.broadcast = true;
+                continue;
+            }
             let value = args.next().and_then(|v| v.parse::<u64>().ok());
             match (flag.as_str(), value) {
                 ("--port", Some(v)) if v <= u64::from(u16::MAX) => config.port = v as u16,
@@ -53,13 +62,22 @@ impl Config {
                 ("--count", Some(v)) => config.count = Some(v),
                 _ => {
                     eprintln!(
-                        "usage: [--port N] [--interval-ms N] [--keep-alive-ms N] [--count N]  (or PORT=N)"
+                        "usage: [--port N] [--interval-ms N] [--keep-alive-ms N] [--count N] [--broadcast]  (or PORT=N)"
                     );
                     std::process::exit(2);
                 }
             }
         }
         config
+    }
+
+    /// For the examples that only serve a counter per connection.
+    pub fn reject_broadcast(self) -> Config {
+        if self.broadcast {
+            eprintln!("--broadcast is implemented by the axum `counter` example only");
+            std::process::exit(2);
+        }
+        self
     }
 }
 
@@ -75,10 +93,10 @@ pub fn first_id(last_event_id: Option<&[u8]>) -> u64 {
     }
 }
 
-/// Event `n` of a stream whose first id is `first`.
-pub fn counter_event(n: u64, first: u64) -> sse_wire::Event {
+/// Event `n` of the counter, with the `retry` hint if asked.
+pub fn counter_event(n: u64, with_retry: bool) -> sse_wire::Event {
     let event = sse_wire::Event::new().data(format!("Message {n}"));
-    let event = if n == first {
+    let event = if with_retry {
         event.retry(RETRY)
     } else {
         event
@@ -138,10 +156,11 @@ pub const INDEX_HTML: &str = r#"<!doctype html>
 "#;
 
 /// The `/sse` event stream on tokio (used by the axum, hyper and actix-web examples): event
-/// `first` at once, then one per interval; it ends after event `count`, asking the server to
-/// shut down, or as soon as `shutdown` is set by anyone.
+/// `first` at once (with the `retry` hint if `hint`), then one per interval; it ends after event
+/// `count`, asking the server to shut down, or as soon as `shutdown` is set by anyone.
 pub fn counter_stream(
     first: u64,
+    hint: bool,
     config: &Config,
     shutdown: std::sync::Arc<tokio::sync::watch::Sender<bool>>,
 ) -> impl futures_util::Stream<Item = sse_wire::Event> + Send + 'static {
@@ -158,7 +177,7 @@ pub fn counter_stream(
                 return None;
             }
             interval.tick().await;
-            Some((counter_event(n, first), (n + 1, interval)))
+            Some((counter_event(n, hint && n == first), (n + 1, interval)))
         }
     })
     .take_until(stop)
