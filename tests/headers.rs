@@ -87,6 +87,20 @@ fn numeric_last_event_id() {
     ));
 }
 
+/// Found by the `last_event_id` fuzz target (its oracle forgot the length cap): a number with
+/// thousands of leading zeros is refused as too long, like any other header over the cap, and
+/// one just within the cap is accepted.
+#[test]
+fn leading_zeros_and_the_length_cap() {
+    let over = "0".repeat(2000);
+    assert_eq!(
+        last_event_id_u64(over.as_bytes()),
+        Err(Error::TooLong { field: Field::LastEventId, len: 2000, max: LAST_EVENT_ID_MAX_LEN })
+    );
+    let within = format!("{}7", "0".repeat(LAST_EVENT_ID_MAX_LEN - 1));
+    assert_eq!(last_event_id_u64(within.as_bytes()), Ok(7));
+}
+
 proptest! {
     /// Any bytes: a typed answer, never a panic; and an id the crate itself wrote is accepted
     /// back exactly.
