@@ -7,34 +7,11 @@
 use futures_core::Stream;
 use futures_util::task::noop_waker;
 use sse_wire::{Event, EventStream};
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::task::{Context, Poll};
 
-struct Counting;
-static ALLOCS: AtomicU64 = AtomicU64::new(0);
-static REALLOCS: AtomicU64 = AtomicU64::new(0);
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCS.fetch_add(1, Relaxed);
-        // SAFETY: forwarded unchanged to the system allocator.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: forwarded unchanged to the system allocator.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        REALLOCS.fetch_add(1, Relaxed);
-        // SAFETY: forwarded unchanged to the system allocator.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
-#[global_allocator]
-static GLOBAL: Counting = Counting;
+#[path = "common/counting_alloc.rs"]
+mod counting_alloc;
 
 /// One event's input: type, id, data.
 type Payload = (Option<&'static str>, Option<String>, String);
@@ -44,7 +21,7 @@ type Payload = (Option<&'static str>, Option<String>, String);
 fn drain(payloads: Vec<Payload>, as_bytes: bool) -> (u64, u64, usize) {
     let waker = noop_waker();
     let mut cx = Context::from_waker(&waker);
-    let (a0, r0) = (ALLOCS.load(Relaxed), REALLOCS.load(Relaxed));
+    let (a0, r0) = counting_alloc::counts();
     let events = payloads.into_iter().map(move |(ty, id, data)| {
         let mut ev = Event::new();
         if let Some(ty) = ty {
@@ -65,7 +42,8 @@ fn drain(payloads: Vec<Payload>, as_bytes: bool) -> (u64, u64, usize) {
         out += chunk.unwrap().len();
     }
     drop(body);
-    (ALLOCS.load(Relaxed) - a0, REALLOCS.load(Relaxed) - r0, out)
+    let (a1, r1) = counting_alloc::counts();
+    (a1 - a0, r1 - r0, out)
 }
 
 #[test]

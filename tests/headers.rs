@@ -95,7 +95,11 @@ fn leading_zeros_and_the_length_cap() {
     let over = "0".repeat(2000);
     assert_eq!(
         last_event_id_u64(over.as_bytes()),
-        Err(Error::TooLong { field: Field::LastEventId, len: 2000, max: LAST_EVENT_ID_MAX_LEN })
+        Err(Error::TooLong {
+            field: Field::LastEventId,
+            len: 2000,
+            max: LAST_EVENT_ID_MAX_LEN
+        })
     );
     let within = format!("{}7", "0".repeat(LAST_EVENT_ID_MAX_LEN - 1));
     assert_eq!(last_event_id_u64(within.as_bytes()), Ok(7));

@@ -63,6 +63,15 @@ async fn serve(app: Router) -> std::net::SocketAddr {
     addr
 }
 
+/// A server whose `/sse` streams an endless [`producer`] into `probe`.
+async fn serve_producer(probe: Arc<Probe>, pause: Duration) -> std::net::SocketAddr {
+    let route = move || {
+        let producer = Box::pin(producer(probe.clone(), pause));
+        async move { response(Body::from_stream(EventStream::new(producer))) }
+    };
+    serve(Router::new().route("/sse", get(route))).await
+}
+
 fn request(addr: std::net::SocketAddr, path: &str) -> std::net::TcpStream {
     let mut socket = std::net::TcpStream::connect(addr).unwrap();
     write!(socket, "GET {path} HTTP/1.1\r\nhost: localhost\r\n\r\n").unwrap();
@@ -74,20 +83,7 @@ fn request(addr: std::net::SocketAddr, path: &str) -> std::net::TcpStream {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_client_that_stops_reading_stops_the_producer() {
     let probe = Arc::new(Probe::default());
-    let p = probe.clone();
-    let app = Router::new().route(
-        "/sse",
-        get(move || {
-            let p = p.clone();
-            async move {
-                response(Body::from_stream(EventStream::new(Box::pin(producer(
-                    p,
-                    Duration::ZERO,
-                )))))
-            }
-        }),
-    );
-    let addr = serve(app).await;
+    let addr = serve_producer(probe.clone(), Duration::ZERO).await;
     let _stalled = request(addr, "/sse");
 
     // Wait for production to stop growing (plateau for 500 ms), at most 20 s.
@@ -121,20 +117,7 @@ async fn a_client_that_stops_reading_stops_the_producer() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_vanished_client_frees_its_stream_promptly() {
     let probe = Arc::new(Probe::default());
-    let p = probe.clone();
-    let app = Router::new().route(
-        "/sse",
-        get(move || {
-            let p = p.clone();
-            async move {
-                response(Body::from_stream(EventStream::new(Box::pin(producer(
-                    p,
-                    Duration::from_millis(20),
-                )))))
-            }
-        }),
-    );
-    let addr = serve(app).await;
+    let addr = serve_producer(probe.clone(), Duration::from_millis(20)).await;
     let mut client = request(addr, "/sse");
     let mut first = [0u8; 512];
     client

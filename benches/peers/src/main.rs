@@ -15,45 +15,14 @@ mod whatwg;
 
 use bytes::Bytes;
 use futures_util::stream;
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::convert::Infallible;
 use std::io::Write as _;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-// ---------------------------------------------------------------------------------------------
-// Counting allocator
-
-struct Counting;
-static ALLOCS: AtomicU64 = AtomicU64::new(0);
-static REALLOCS: AtomicU64 = AtomicU64::new(0);
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCS.fetch_add(1, Relaxed);
-        // SAFETY: forwarded unchanged to the system allocator.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        ALLOCS.fetch_add(1, Relaxed);
-        // SAFETY: forwarded unchanged to the system allocator.
-        unsafe { System.alloc_zeroed(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: forwarded unchanged to the system allocator.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        REALLOCS.fetch_add(1, Relaxed);
-        // SAFETY: forwarded unchanged to the system allocator.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
-#[global_allocator]
-static GLOBAL: Counting = Counting;
+#[path = "../../../tests/common/counting_alloc.rs"]
+mod counting_alloc;
 
 // ---------------------------------------------------------------------------------------------
 // Workloads
@@ -548,16 +517,12 @@ fn main() {
             for k in 0..peers.len() {
                 let i = (k + round) % peers.len();
                 let payloads = template.clone();
-                let (a0, r0) = (ALLOCS.load(Relaxed), REALLOCS.load(Relaxed));
+                let (a0, r0) = counting_alloc::counts();
                 let start = Instant::now();
                 let d = run(peers[i], w, payloads, &expected, false);
                 times[i].push(start.elapsed());
-                stats[i] = (
-                    d.frames,
-                    d.bytes,
-                    ALLOCS.load(Relaxed) - a0,
-                    REALLOCS.load(Relaxed) - r0,
-                );
+                let (a1, r1) = counting_alloc::counts();
+                stats[i] = (d.frames, d.bytes, a1 - a0, r1 - r0);
             }
         }
         for (i, &p) in peers.iter().enumerate() {
