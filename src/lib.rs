@@ -29,31 +29,47 @@
 //! [`EventStream`] wraps any `Stream` of events and yields `Result<Bytes, E>` body chunks,
 //! packing events that are ready together into one chunk and never holding one back:
 //!
-//! ```ignore
-//! use axum::{body::Body, response::Response};
+//! ```
+//! # #[cfg(feature = "std")] mod compile_only {
+//! use axum::{body::Body, http::HeaderValue, response::Response};
 //! use futures_util::stream;
 //! use sse_wire::{headers, Event, EventStream};
 //!
 //! async fn sse() -> Response {
-//!     let events = stream::iter((0..3).map(|n| Event::new().data(format!("Message {n}"))));
+//!     let events = stream::iter((1..=3).map(|n| Event::new().data(format!("Message {n}"))));
 //!     let mut response = Response::new(Body::from_stream(EventStream::new(events)));
 //!     for (name, value) in headers::RESPONSE_HEADERS {
-//!         response.headers_mut().insert(name, value.parse().unwrap());
+//!         response.headers_mut().insert(name, HeaderValue::from_static(value));
 //!     }
 //!     response
 //! }
+//! # }
 //! ```
 //!
 //! # The same stream, for hyper and actix-web
 //!
-//! ```ignore
-//! // actix-web 4: the chunks are accepted as they are.
-//! HttpResponse::Ok()
-//!     .insert_header(("content-type", "text/event-stream"))
-//!     .streaming(EventStream::new(events))
+//! ```
+//! # #[cfg(feature = "std")] mod compile_only {
+//! use futures_util::{stream, Stream, TryStreamExt};
+//! use sse_wire::{Event, EventStream};
 //!
-//! // hyper 1: one map from chunks to body frames.
-//! let body = StreamBody::new(EventStream::new(events).map_ok(hyper::body::Frame::data));
+//! fn events() -> impl Stream<Item = Event> {
+//!     stream::iter((1..=3).map(|n| Event::new().data(format!("Message {n}"))))
+//! }
+//!
+//! // actix-web 4: the chunks are accepted as they are.
+//! fn actix() -> actix_web::HttpResponse {
+//!     actix_web::HttpResponse::Ok()
+//!         .insert_header(("content-type", "text/event-stream"))
+//!         .streaming(EventStream::new(events()))
+//! }
+//!
+//! // hyper 1: one map from chunks to `http_body::Frame`s.
+//! fn hyper() -> hyper::Response<impl hyper::body::Body> {
+//!     let chunks = EventStream::new(events()).map_ok(hyper::body::Frame::data);
+//!     hyper::Response::new(http_body_util::StreamBody::new(chunks))
+//! }
+//! # }
 //! ```
 //!
 //! Runnable servers for axum, hyper, actix-web and plain `std::net` are in `examples/`.

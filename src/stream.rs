@@ -25,8 +25,8 @@ pin_project_lite::pin_project! {
     ///
     /// * axum: `Body::from_stream(EventStream::new(events))`
     /// * actix-web: `HttpResponse::Ok().streaming(EventStream::new(events))`
-    /// * hyper: `StreamBody::new(EventStream::new(events).map_ok(Frame::data))` (one `map`,
-    ///   because hyper's body wants `http_body::Frame`s)
+    /// * hyper: `StreamBody::new(EventStream::new(events).map_ok(hyper::body::Frame::data))`
+    ///   (one `map`, because hyper's body wants `http_body::Frame`s)
     /// * a raw socket: write each chunk as it comes.
     ///
     /// # Chunks

@@ -170,3 +170,43 @@ async fn counter_survives_bad_last_event_id() {
         check_counter(&events(response, Some(1)).await, 1..=1);
     }
 }
+
+/// Ctrl-C (SIGINT) with a stream open: the stream ends cleanly (the body completes, no error)
+/// and the server exits by itself, instead of waiting for a stream that never ends.
+async fn check_ctrl_c(name: &str) {
+    let server = start(name, &["--interval-ms", "60000"]);
+    let response = open(&server, None).await;
+    let mut events = response.bytes_stream().eventsource();
+    let first = timeout(STEP, events.next())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    assert_eq!(first.data, "Message 1");
+
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &server.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let end = timeout(Duration::from_secs(5), events.next())
+        .await
+        .expect("stream still open after Ctrl-C");
+    assert!(end.is_none(), "the stream ends cleanly, got {end:?}");
+    wait_for_exit(server);
+}
+
+#[tokio::test]
+async fn ctrl_c_ends_streams_axum() {
+    check_ctrl_c("counter").await;
+}
+
+#[tokio::test]
+async fn ctrl_c_ends_streams_hyper() {
+    check_ctrl_c("counter_hyper").await;
+}
+
+#[tokio::test]
+async fn ctrl_c_ends_streams_actix() {
+    check_ctrl_c("counter_actix").await;
+}
