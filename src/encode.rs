@@ -31,7 +31,7 @@
 //!   Data is measured when it is set, and one-line data is not scanned again when encoded.
 //! * **Coalescing and zero copy** happen one level up, in [`EventStream`](crate::EventStream).
 
-use crate::event::Event;
+use crate::event::{Event, UNMEASURED};
 use crate::text::{decimal, Text};
 use bytes::{BufMut, Bytes, BytesMut};
 
@@ -48,7 +48,7 @@ impl Event {
     /// ```
     #[inline]
     pub fn encoded_len(&self) -> usize {
-        let mut len = self.data_len + 1; // the closing empty line
+        let mut len = self.data_wire_len() + 1; // the closing empty line
         for comment in self.comments() {
             len += field_len(COMMENT, comment.as_bytes());
         }
@@ -120,7 +120,7 @@ impl Event {
     }
 
     /// Every line before the data: comments, `event`, `id`, `retry`.
-    fn put_head<B: BufMut + ?Sized>(&self, buf: &mut B) {
+    pub(crate) fn put_head<B: BufMut + ?Sized>(&self, buf: &mut B) {
         for comment in self.comments() {
             put_field(buf, COMMENT, comment.as_bytes());
         }
@@ -137,18 +137,30 @@ impl Event {
         }
     }
 
+    /// Bytes the `data` lines take, measured now if they were not when the data was set.
+    #[inline]
+    fn data_wire_len(&self) -> usize {
+        match (&self.data, self.data_len) {
+            (Some(data), UNMEASURED) => field_len(DATA, data.as_bytes()),
+            (_, len) => len,
+        }
+    }
+
     /// Whether the data is a single line (no CR or LF) of at least `min` bytes, so that it can
     /// be sent as it is between a head and a tail.
     ///
-    /// One line of `n > 0` bytes takes exactly `"data: ".len() + n + 1` bytes on the wire; any
-    /// split into `k >= 2` lines adds at least `4 * (k - 1) - 1 > 0` bytes more (each extra line
-    /// adds a 6- or 7-byte prefix and removes a break of at most 2 bytes), so comparing the
-    /// measured length answers the question without scanning the data again.
+    /// For measured data this needs no scan: one line of `n > 0` bytes takes exactly
+    /// `"data: ".len() + n + 1` bytes on the wire, and any split into `k >= 2` lines adds at
+    /// least `4 * (k - 1) - 1 > 0` bytes more (each extra line adds a 6- or 7-byte prefix and
+    /// removes a break of at most 2 bytes). Unmeasured (long) data is searched for a break,
+    /// which stops at the first one.
     #[inline]
     pub(crate) fn data_is_one_line_of_at_least(&self, min: usize) -> bool {
-        match &self.data {
-            Some(data) => data.len() >= min.max(1) && self.data_len == DATA.len() + data.len() + 1,
-            None => false,
+        match (&self.data, self.data_len) {
+            (Some(data), _) if data.len() < min.max(1) => false,
+            (Some(data), UNMEASURED) => find_break(data.as_bytes()).is_none(),
+            (Some(data), len) => len == DATA.len() + data.len() + 1,
+            (None, _) => false,
         }
     }
 
@@ -210,7 +222,7 @@ pub(crate) fn field_len(prefix: &[u8], value: &[u8]) -> usize {
 /// Writes one line, `prefix` + `line` + LF, where `line` holds no CR or LF. An empty `line` is
 /// written as the prefix without its trailing space (`data:`).
 #[inline]
-fn put_line<B: BufMut + ?Sized>(buf: &mut B, prefix: &[u8], line: &[u8]) {
+pub(crate) fn put_line<B: BufMut + ?Sized>(buf: &mut B, prefix: &[u8], line: &[u8]) {
     if line.is_empty() {
         buf.put_slice(&prefix[..prefix.len() - 1]);
     } else {
@@ -222,7 +234,7 @@ fn put_line<B: BufMut + ?Sized>(buf: &mut B, prefix: &[u8], line: &[u8]) {
 
 /// The number of bytes [`put_line`] writes.
 #[inline]
-fn line_len(prefix: &[u8], line: &[u8]) -> usize {
+pub(crate) fn line_len(prefix: &[u8], line: &[u8]) -> usize {
     match line.len() {
         0 => prefix.len(),
         n => prefix.len() + n + 1,
@@ -233,7 +245,7 @@ fn line_len(prefix: &[u8], line: &[u8]) -> usize {
 /// after that break (`None` when `s` holds no break, so the last line may be empty: `"a\n"`
 /// is the two lines `"a"` and `""`).
 #[inline]
-fn split_line(s: &[u8]) -> (&[u8], Option<&[u8]>) {
+pub(crate) fn split_line(s: &[u8]) -> (&[u8], Option<&[u8]>) {
     match find_break(s) {
         None => (s, None),
         Some(i) => {
@@ -258,41 +270,61 @@ fn split_line(s: &[u8]) -> (&[u8], Option<&[u8]>) {
 /// and set-up cost.
 #[inline]
 pub(crate) fn find_break(s: &[u8]) -> Option<usize> {
+    find::<false>(s)
+}
+
+/// Index of the first CR, LF or NUL in `s` (what an `id` may not hold), searched like
+/// [`find_break`].
+#[inline]
+pub(crate) fn find_break_or_nul(s: &[u8]) -> Option<usize> {
+    find::<true>(s)
+}
+
+#[inline]
+fn find<const NUL: bool>(s: &[u8]) -> Option<usize> {
     if s.len() >= 32 {
-        return memchr::memchr2(b'\n', b'\r', s);
+        return match NUL {
+            true => memchr::memchr3(b'\n', b'\r', 0, s),
+            false => memchr::memchr2(b'\n', b'\r', s),
+        };
     }
     let mut start = 0;
     let mut words = s.chunks_exact(8);
     for word in &mut words {
-        if let Some(i) = first_break_in_word(word) {
+        if let Some(i) = first_in_word::<NUL>(word) {
             return Some(start + i);
         }
         start += 8;
     }
     match s.len() {
         len if len == start => None,
-        // The last 8 bytes, overlapping bytes already known to hold no break.
-        len if len >= 8 => first_break_in_word(&s[len - 8..]).map(|i| len - 8 + i),
-        _ => s.iter().position(|&b| (b == b'\n') | (b == b'\r')),
+        // The last 8 bytes, overlapping bytes already known to hold no match.
+        len if len >= 8 => first_in_word::<NUL>(&s[len - 8..]).map(|i| len - 8 + i),
+        _ => s
+            .iter()
+            .position(|&b| (b == b'\n') | (b == b'\r') | (NUL & (b == 0))),
     }
 }
 
-/// Index of the first CR or LF in the 8 bytes of `word`.
+/// Index of the first CR or LF (or, with `NUL`, NUL) in the 8 bytes of `word`.
 ///
 /// A byte is a break when it XORs to zero with `0x0A` or with `0x0D`, and
 /// `(x - 0x01..01) & !x & 0x80..80` flags the zero bytes of `x`. A flag above a zero byte can be
 /// false (a borrow from below), but the lowest flag is always a real zero byte, so
 /// `trailing_zeros` gives the exact position of the first break.
 #[inline(always)]
-fn first_break_in_word(word: &[u8]) -> Option<usize> {
+fn first_in_word<const NUL: bool>(word: &[u8]) -> Option<usize> {
     const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
     const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
     let zero_bytes = |x: u64| x.wrapping_sub(ONES) & !x & HIGHS;
     let w = u64::from_le_bytes([
         word[0], word[1], word[2], word[3], word[4], word[5], word[6], word[7],
     ]);
-    let hits =
+    let mut hits =
         zero_bytes(w ^ (ONES * u64::from(b'\n'))) | zero_bytes(w ^ (ONES * u64::from(b'\r')));
+    if NUL {
+        hits |= zero_bytes(w);
+    }
     (hits != 0).then(|| hits.trailing_zeros() as usize / 8)
 }
 
@@ -340,6 +372,11 @@ mod tests {
                     }
                     let want = s.iter().position(|&b| b == b'\r' || b == b'\n');
                     assert_eq!(find_break(&s), want, "len {len} at {at}");
+                    assert_eq!(find_break_or_nul(&s), want, "len {len} at {at}");
+                    s.push(0);
+                    s.insert(0, b'x');
+                    let want = s.iter().position(|&b| b == b'\r' || b == b'\n' || b == 0);
+                    assert_eq!(find_break_or_nul(&s), want, "nul: len {len} at {at}");
                 }
             }
         }

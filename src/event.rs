@@ -1,6 +1,6 @@
 //! [`Event`]: one server-sent event, checked as it is built.
 
-use crate::encode::{field_len, find_break, DATA};
+use crate::encode::{field_len, find_break, find_break_or_nul, DATA};
 use crate::error::{Error, Field};
 use crate::text::{Str, Text};
 use alloc::boxed::Box;
@@ -67,8 +67,9 @@ use core::time::Duration;
 #[derive(Clone, Default)]
 pub struct Event {
     pub(crate) data: Option<Text>,
-    /// Bytes the `data` lines take on the wire; 0 when `data` is `None`. Measured once, when
-    /// the data is set, so that `encoded_len` does not scan the data again.
+    /// Bytes the `data` lines take on the wire; 0 when `data` is `None`. Measured when short
+    /// data is set, so that `encoded_len` does not scan it again; [`UNMEASURED`] for data of
+    /// [`MEASURE_MAX`] bytes or more, which `EventStream` sends without needing its length.
     pub(crate) data_len: usize,
     pub(crate) event: Option<Str>,
     pub(crate) id: Option<Str>,
@@ -77,6 +78,15 @@ pub struct Event {
     /// measurable share of the whole encoding cost.
     pub(crate) rare: Option<Box<Rare>>,
 }
+
+/// `Event::data_len` of data too long to measure up front.
+pub(crate) const UNMEASURED: usize = usize::MAX;
+
+/// Data this long or longer is not measured when it is set: the scan would be a whole extra
+/// pass over it, and `EventStream` sends such data without needing its encoded length (as it is
+/// when it is one line, line by line into bounded chunks otherwise). `encoded_len` measures it
+/// when asked.
+pub(crate) const MEASURE_MAX: usize = 4 * 1024;
 
 /// Comments and `retry`.
 #[derive(Clone, Default)]
@@ -129,7 +139,10 @@ impl Event {
     /// ```
     pub fn data(mut self, data: impl Into<Text>) -> Event {
         let data = data.into();
-        self.data_len = field_len(DATA, data.as_bytes());
+        self.data_len = match data.len() {
+            n if n >= MEASURE_MAX => UNMEASURED,
+            _ => field_len(DATA, data.as_bytes()),
+        };
         self.data = Some(data);
         self
     }
@@ -210,11 +223,7 @@ impl Event {
     /// (which makes clients ignore the id, silently keeping the old one).
     pub fn id(mut self, id: impl Into<Text>) -> Result<Event, Error> {
         let id = id.into();
-        refuse(
-            Field::Id,
-            &id,
-            memchr::memchr3(b'\r', b'\n', b'\0', id.as_bytes()),
-        )?;
+        refuse(Field::Id, &id, find_break_or_nul(id.as_bytes()))?;
         self.id = Some(id.into());
         Ok(self)
     }

@@ -1,8 +1,10 @@
 //! [`EventStream`]: a `Stream` of events in, a `Stream` of body chunks out.
 
+use crate::encode::{line_len, put_line, split_line, DATA};
 use crate::event::Event;
 use crate::frame::Frame;
 use crate::keep_alive::{KeepAlive, NoTicks};
+use crate::text::Text;
 use bytes::{BufMut, Bytes, BytesMut};
 use core::convert::Infallible;
 use core::pin::Pin;
@@ -13,8 +15,10 @@ use futures_core::{FusedStream, Stream};
 pub const DEFAULT_MAX_CHUNK: usize = 16 * 1024;
 
 /// Events whose data, or frames whose bytes, are at least this long are sent as their own body
-/// chunk, sharing the caller's memory instead of being copied into the chunk buffer.
-const ZERO_COPY_MIN: usize = 4 * 1024;
+/// chunk, sharing the caller's memory instead of being copied into the chunk buffer (one-line
+/// data, frames), or line by line (multi-line data). It is the length from which `Event` leaves
+/// data unmeasured, so the adapter never has to measure data in advance.
+const ZERO_COPY_MIN: usize = crate::event::MEASURE_MAX;
 
 pin_project_lite::pin_project! {
     /// Turns a [`Stream`] of events into a [`Stream`] of body chunks, `Result<Bytes, E>`.
@@ -88,6 +92,8 @@ pin_project_lite::pin_project! {
         held: Option<Result<Message, <S::Item as StreamItem>::Error>>,
         // A zero-copy payload to yield right after the chunk just returned.
         queued: Option<Bytes>,
+        // A large multi-line event being written out line by line, over several chunks.
+        partial: Option<Partial>,
         // Whether anything was yielded since the last keep-alive tick.
         sent: bool,
         done: bool,
@@ -109,6 +115,7 @@ where
             max_chunk: DEFAULT_MAX_CHUNK,
             held: None,
             queued: None,
+            partial: None,
             sent: false,
             done: false,
         }
@@ -154,6 +161,7 @@ where
             max_chunk: self.max_chunk,
             held: self.held,
             queued: self.queued,
+            partial: self.partial,
             sent: self.sent,
             done: self.done,
         }
@@ -180,6 +188,12 @@ where
             return Poll::Ready(Some(Ok(payload)));
         }
         loop {
+            if let Some(partial) = this.partial.as_mut() {
+                if !partial.write(this.buf, *this.max_chunk) {
+                    break; // the chunk is full; the event goes on in the next one
+                }
+                *this.partial = None;
+            }
             // (`is_some` first: taking from an empty slot would still copy the whole item.)
             let next = if this.held.is_some() {
                 Poll::Ready(this.held.take())
@@ -214,23 +228,26 @@ where
                 Poll::Pending => break,
             };
 
-            // The bytes this item adds to the chunk buffer: all of it, or for a zero-copy item
-            // only what goes around the shared payload.
-            let zero_copy = message.zero_copy();
-            let need = if zero_copy {
-                message.len() - message.payload_len()
-            } else {
-                message.len()
+            // The bytes this item adds to the chunk buffer: all of it, only what goes around
+            // the shared payload of a zero-copy item, or the head of a streamed one.
+            let shape = message.shape();
+            let need = match shape {
+                Shape::Whole => message.len(),
+                Shape::ZeroCopy => message.len() - message.payload_len(),
+                Shape::Streamed => *this.max_chunk,
             };
             let room = this.buf.capacity() - this.buf.len();
-            if !this.buf.is_empty() && (need > room || this.buf.len() + need > *this.max_chunk) {
+            let starts_chunk = shape == Shape::Streamed;
+            if !this.buf.is_empty()
+                && (starts_chunk || need > room || this.buf.len() + need > *this.max_chunk)
+            {
                 // Starts a new chunk: send what is buffered first.
                 *this.held = Some(Ok(message));
                 break;
             }
             reserve(this.buf, need, *this.max_chunk);
-            match message {
-                Message::Frame(frame) if zero_copy => {
+            match (message, shape) {
+                (Message::Frame(frame), Shape::ZeroCopy) => {
                     // Sent right after whatever is buffered.
                     *this.queued = Some(frame.into_bytes());
                     if this.buf.is_empty() {
@@ -238,7 +255,7 @@ where
                     }
                     break;
                 }
-                Message::Event(event) if zero_copy => {
+                (Message::Event(event), Shape::ZeroCopy) => {
                     // Buffered events, this event's head and `data: ` make one chunk; the payload
                     // follows as it is; its closing "\n\n" opens the next chunk.
                     let payload = event.encode_zero_copy(this.buf);
@@ -248,8 +265,13 @@ where
                     *this.sent = true;
                     return Poll::Ready(Some(Ok(head)));
                 }
-                Message::Frame(frame) => this.buf.put_slice(frame.as_bytes()),
-                Message::Event(event) => event.encode_into(this.buf),
+                (Message::Event(mut event), Shape::Streamed) => {
+                    // The head now; the data lines at the top of the loop, a chunk at a time.
+                    event.put_head(this.buf);
+                    *this.partial = event.data.take().map(|data| Partial { data, offset: 0 });
+                }
+                (Message::Frame(frame), _) => this.buf.put_slice(frame.as_bytes()),
+                (Message::Event(event), _) => event.encode_into(this.buf),
             }
         }
         *this.sent = true;
@@ -264,7 +286,45 @@ where
     K: Stream,
 {
     fn is_terminated(&self) -> bool {
-        self.done && self.buf.is_empty() && self.held.is_none() && self.queued.is_none()
+        self.done
+            && self.buf.is_empty()
+            && self.held.is_none()
+            && self.queued.is_none()
+            && self.partial.is_none()
+    }
+}
+
+/// The data of a large multi-line event, being written out line by line: whole `data:` lines
+/// into each chunk until it is full, so even a huge event needs no buffer larger than a chunk
+/// (or its longest line) and is never measured in advance.
+struct Partial {
+    data: Text,
+    /// Where the next line starts.
+    offset: usize,
+}
+
+impl Partial {
+    /// Appends whole lines to `buf` while it has room within `max_chunk` (always at least one
+    /// line), then the event's closing empty line once the last line is written. Returns
+    /// whether the event is complete.
+    fn write(&mut self, buf: &mut BytesMut, max_chunk: usize) -> bool {
+        let data = self.data.as_bytes();
+        loop {
+            let (line, next) = split_line(&data[self.offset..]);
+            let len = line_len(DATA, line) + 1; // and room for the closing empty line
+            if !buf.is_empty() && buf.len() + len > max_chunk {
+                return false;
+            }
+            reserve(buf, len, max_chunk);
+            put_line(buf, DATA, line);
+            match next {
+                Some(next) => self.offset = data.len() - next.len(),
+                None => {
+                    buf.put_u8(b'\n');
+                    return true;
+                }
+            }
+        }
     }
 }
 
@@ -333,7 +393,7 @@ mod private {
             }
         }
 
-        /// Bytes of the item that can be sent without copying (when `zero_copy`).
+        /// Bytes of the item that can be sent without copying (when `ZeroCopy`).
         #[inline]
         pub(super) fn payload_len(&self) -> usize {
             match self {
@@ -342,14 +402,37 @@ mod private {
             }
         }
 
+        /// How the item goes out: large one-line data and large frames as they are; large
+        /// multi-line data line by line; everything else encoded whole into the chunk.
         #[inline]
-        pub(super) fn zero_copy(&self) -> bool {
+        pub(super) fn shape(&self) -> super::Shape {
+            use super::{Shape, ZERO_COPY_MIN};
             match self {
-                Message::Event(event) => event.data_is_one_line_of_at_least(super::ZERO_COPY_MIN),
-                Message::Frame(frame) => frame.len() >= super::ZERO_COPY_MIN,
+                Message::Frame(frame) if frame.len() >= ZERO_COPY_MIN => Shape::ZeroCopy,
+                Message::Event(event)
+                    if event
+                        .data
+                        .as_ref()
+                        .is_some_and(|d| d.len() >= ZERO_COPY_MIN) =>
+                {
+                    if event.data_is_one_line_of_at_least(ZERO_COPY_MIN) {
+                        Shape::ZeroCopy
+                    } else {
+                        Shape::Streamed
+                    }
+                }
+                _ => Shape::Whole,
             }
         }
     }
+}
+
+/// See `Message::shape`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Shape {
+    Whole,
+    ZeroCopy,
+    Streamed,
 }
 
 impl sealed::Sealed for Event {}
