@@ -23,12 +23,14 @@
 //!
 //! # Why it is fast
 //!
-//! * **Exact capacity.** [`Event::encoded_len`] is exact, and the length of the `data` lines is
-//!   worked out once, when the data is set. [`Event::to_bytes`] therefore allocates once and never
-//!   grows; [`Event::encode_into`] never reallocates a buffer the caller reserved.
+//! * **Exact capacity.** [`Event::encoded_len`] is exact, so [`Event::to_bytes`] allocates once
+//!   and never grows, and [`Event::encode_into`] never reallocates a buffer the caller reserved.
+//!   Data under 4 KiB is measured when it is set, so `encoded_len` is O(1) for it, and one-line
+//!   data is not scanned again when encoded. Longer data is measured only when asked:
+//!   [`EventStream`](crate::EventStream) never asks, because it sends such data as it is (one
+//!   line) or line by line into bounded chunks.
 //! * **One scan per line, vectorized.** Line breaks are found with `memchr2` (SIMD) in long text
 //!   and 8 bytes at a time in short text; text between breaks is copied with one `put_slice`.
-//!   Data is measured when it is set, and one-line data is not scanned again when encoded.
 //! * **Coalescing and zero copy** happen one level up, in [`EventStream`](crate::EventStream).
 
 use crate::event::{Event, UNMEASURED};

@@ -39,10 +39,15 @@ pin_project_lite::pin_project! {
     /// [`max_chunk`](EventStream::max_chunk) size, and nothing waits for more: as soon as the
     /// inner stream returns `Pending`, what is buffered is yielded. So an event is never delayed,
     /// and a burst costs one write instead of one per event. Chunks only ever split the output
-    /// *between* events; the concatenated chunks are byte for byte the events encoded one by
-    /// one. An event larger than `max_chunk` gets a chunk of its own. Events whose data is one
-    /// line of 4 KiB or more, and frames of 4 KiB or more, are sent as chunks that share the
-    /// caller's memory rather than copying it.
+    /// *between* events, except for large events (below); the concatenated chunks are byte for
+    /// byte the events encoded one by one. A small event larger than `max_chunk` gets a chunk of
+    /// its own.
+    ///
+    /// Large events (data of 4 KiB or more) and large frames start a new chunk. One-line data and
+    /// frames are then sent as chunks that share the caller's memory rather than copying it.
+    /// Multi-line data is written line by line into chunks of up to `max_chunk` bytes (always
+    /// whole lines), so an event of any size needs no buffer larger than a chunk (or its longest
+    /// line), and nothing else is sent between its chunks.
     ///
     /// The chunk buffer is reused: once the body has written and dropped earlier chunks, their
     /// memory holds the next ones, so a long stream of small events allocates almost nothing.
@@ -130,8 +135,8 @@ where
     /// Sets the largest chunk built from several ready events (default [`DEFAULT_MAX_CHUNK`]).
     ///
     /// Larger chunks mean fewer writes during bursts; smaller ones less memory per connection.
-    /// `0` sends every event in a chunk of its own. A single event larger than this is still
-    /// sent whole.
+    /// `0` sends every event in a chunk of its own. A small event larger than this is still
+    /// sent in one chunk; large multi-line events are split into chunks of about this size.
     pub fn max_chunk(mut self, bytes: usize) -> Self {
         self.max_chunk = bytes;
         self
