@@ -255,7 +255,8 @@ impl Event {
         self
     }
 
-    /// The data, if set.
+    /// The data, if set. (For data given as `Bytes` this checks the UTF-8 again, in O(n); see
+    /// [`Text::as_str`].)
     pub fn get_data(&self) -> Option<&str> {
         self.data.as_ref().map(Text::as_str)
     }

@@ -95,6 +95,25 @@ fn allocations_per_event() {
             false,
         ),
     ];
+    // Building an event allocates nothing the caller did not: short `&str` values and integers
+    // are stored inline, `String`s and `Arc<str>`s are moved or shared, not copied.
+    let data = String::from("a payload the caller allocated");
+    let shared: std::sync::Arc<str> = "shared text".into();
+    let (a0, r0) = counting_alloc::counts();
+    let event = Event::new()
+        .event("update")
+        .unwrap()
+        .id(18_446_744_073_709_551_615u64)
+        .unwrap()
+        .data(data);
+    let also = Event::new()
+        .id("a-22-byte-long-id-1234")
+        .unwrap()
+        .data(shared.clone());
+    let (a1, r1) = counting_alloc::counts();
+    assert_eq!((a1 - a0, r1 - r0), (0, 0), "building events allocated");
+    drop((event, also));
+
     for (name, payloads, as_bytes) in workloads {
         let events = payloads.len() as f64;
         let (allocs, reallocs, out) = drain(payloads, as_bytes);
