@@ -122,6 +122,7 @@ impl Event {
     }
 
     /// Every line before the data: comments, `event`, `id`, `retry`.
+    #[inline]
     pub(crate) fn put_head<B: BufMut + ?Sized>(&self, buf: &mut B) {
         for comment in self.comments() {
             put_field(buf, COMMENT, comment.as_bytes());

@@ -288,6 +288,7 @@ impl Event {
 }
 
 /// Refuses `value` for `field` if `found` is the index of a (forbidden, ASCII) byte in it.
+#[inline]
 fn refuse(field: Field, value: &Text, found: Option<usize>) -> Result<(), Error> {
     match found {
         None => Ok(()),

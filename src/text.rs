@@ -77,6 +77,7 @@ impl Str {
         }
     }
 
+    #[inline]
     fn inline(bytes: &[u8]) -> Option<Str> {
         let len = u8::try_from(bytes.len())
             .ok()
@@ -86,6 +87,7 @@ impl Str {
         Some(Str::Inline { len, buf })
     }
 
+    #[inline]
     fn from_str(s: &str) -> Str {
         Str::inline(s.as_bytes()).unwrap_or_else(|| Str::Owned(String::from(s)))
     }
@@ -94,6 +96,7 @@ impl Str {
 impl From<Text> for Str {
     /// Free except for `Bytes`-backed text, which is copied (it is only used for the short
     /// `event` and `id` values).
+    #[inline]
     fn from(text: Text) -> Str {
         match text.0 {
             Repr::Str(s) => s,
@@ -183,6 +186,7 @@ impl Default for Text {
 }
 
 impl From<&str> for Text {
+    #[inline]
     fn from(s: &str) -> Self {
         Text(Repr::Str(Str::from_str(s)))
     }
@@ -195,6 +199,7 @@ impl From<&String> for Text {
 }
 
 impl From<String> for Text {
+    #[inline]
     fn from(s: String) -> Self {
         Text(Repr::Str(Str::Owned(s)))
     }
@@ -207,6 +212,7 @@ impl From<Box<str>> for Text {
 }
 
 impl From<Arc<str>> for Text {
+    #[inline]
     fn from(s: Arc<str>) -> Self {
         Text(Repr::Str(Str::Shared(s)))
     }
@@ -262,6 +268,7 @@ macro_rules! from_unsigned {
     ($($t:ty)*) => {$(
         impl From<$t> for Text {
             /// The number in decimal ASCII digits, stored inline (no allocation).
+            #[inline]
             fn from(n: $t) -> Self {
                 let (buf, start) = decimal(n as u128);
                 Text::from(str::from_utf8(&buf[start..]).unwrap_or("0"))
@@ -276,6 +283,7 @@ macro_rules! from_signed {
         impl From<$t> for Text {
             /// The number in decimal ASCII digits with a leading `-` when negative, stored
             /// inline (no allocation).
+            #[inline]
             fn from(n: $t) -> Self {
                 let (mut buf, mut start) = decimal(n.unsigned_abs() as u128);
                 if n < 0 {
