@@ -317,7 +317,8 @@ impl Partial {
         loop {
             let (line, next) = split_line(&data[self.offset..]);
             let len = line_len(DATA, line) + 1; // and room for the closing empty line
-            if !buf.is_empty() && buf.len() + len > max_chunk {
+            let room = buf.capacity() - buf.len();
+            if !buf.is_empty() && (buf.len() + len > max_chunk || len > room) {
                 return false;
             }
             reserve(buf, len, max_chunk);
@@ -333,11 +334,17 @@ impl Partial {
     }
 }
 
-/// Makes room for `additional` bytes in the (empty) chunk buffer: reuses its block if every
-/// chunk cut from it has been dropped, else starts a block of `max(additional, block)` bytes.
-#[inline]
+/// Makes room for `additional` bytes in the chunk buffer. An empty buffer reuses its block if
+/// every chunk cut from it has been dropped, or starts a block of `max(additional, block)`
+/// bytes. A buffer that holds bytes is only ever grown, never replaced (callers send what is
+/// buffered first when it lacks room, so this does not happen on their paths).
 fn reserve(buf: &mut BytesMut, additional: usize, block: usize) {
-    if buf.capacity() - buf.len() < additional && !buf.try_reclaim(additional.max(block)) {
+    if buf.capacity() - buf.len() >= additional {
+        return;
+    }
+    if !buf.is_empty() {
+        buf.reserve(additional);
+    } else if !buf.try_reclaim(additional.max(block)) {
         *buf = BytesMut::with_capacity(additional.max(block));
     }
 }
