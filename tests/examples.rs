@@ -79,7 +79,9 @@ fn wait_for_exit(mut server: Server) {
 }
 
 async fn check_example(name: &str) {
-    let server = start(name, &["--interval-ms", "150", "--count", "8"]);
+    // 200 ms apart, the streams dropped below are gone long before they could reach event 10
+    // (which would end the run early), even on a loaded machine.
+    let server = start(name, &["--interval-ms", "200", "--count", "10"]);
 
     // The page, and that it points at the stream.
     let page = timeout(STEP, reqwest::get(format!("{}/", server.url)))
@@ -101,8 +103,8 @@ async fn check_example(name: &str) {
         &events(open(&server, Some("not-a-number")).await, Some(1)).await,
         1..=1,
     );
-    // Resume after 5: 6, 7, 8, then the stream ends (--count 8) and the server exits.
-    check_counter(&events(open(&server, Some("5")).await, None).await, 6..=8);
+    // Resume after 7: 8, 9, 10, then the stream ends (--count 10) and the server exits.
+    check_counter(&events(open(&server, Some("7")).await, None).await, 8..=10);
     wait_for_exit(server);
 }
 
