@@ -5,7 +5,8 @@
 mod common;
 
 use bytes::Bytes;
-use common::{comment_lines, normalize_newlines, peer_parse, Dispatched, Parser};
+use common::oracle::{assert_client_saw, build, expected, Input};
+use common::{peer_parse, Parser};
 use proptest::prelude::*;
 use sse_wire::{Error, Event, Field};
 use std::time::Duration;
@@ -42,15 +43,6 @@ fn nasty() -> impl Strategy<Value = String> {
     prop_oneof![19 => short, 1 => long]
 }
 
-#[derive(Debug, Clone)]
-struct Input {
-    data: Option<String>,
-    event: Option<String>,
-    id: Option<String>,
-    retry: Option<u64>,
-    comments: Vec<String>,
-}
-
 /// Mostly values the field accepts (so the encoding gets tested), sometimes anything (so the
 /// refusals do).
 fn field_value(forbidden: &'static [char]) -> impl Strategy<Value = String> {
@@ -68,97 +60,13 @@ fn input() -> impl Strategy<Value = Input> {
         prop::option::of(any::<u64>()),
         prop::collection::vec(nasty(), 0..3),
     )
-        .prop_map(|(data, event, id, retry, comments)| Input {
+        .prop_map(|(data, event, id, retry_ms, comments)| Input {
             data,
             event,
             id,
-            retry,
+            retry_ms,
             comments,
         })
-}
-
-/// Builds the event, checking that any refusal is the documented one, at the first bad byte.
-fn build(input: &Input) -> Option<Event> {
-    let mut ev = Event::new();
-    for c in &input.comments {
-        ev = ev.comment(c.as_str());
-    }
-    if let Some(t) = &input.event {
-        match ev.event(t.as_str()) {
-            Ok(e) => ev = e,
-            Err(err) => {
-                let index = t.find(['\r', '\n']).expect("refused without CR or LF");
-                let found = t[index..].chars().next().unwrap();
-                assert_eq!(
-                    err,
-                    Error::InvalidChar {
-                        field: Field::Event,
-                        found,
-                        index
-                    }
-                );
-                return None;
-            }
-        }
-    }
-    if let Some(id) = &input.id {
-        match ev.id(id.as_str()) {
-            Ok(e) => ev = e,
-            Err(err) => {
-                let index = id
-                    .find(['\r', '\n', '\0'])
-                    .expect("refused without CR, LF or NUL");
-                let found = id[index..].chars().next().unwrap();
-                assert_eq!(
-                    err,
-                    Error::InvalidChar {
-                        field: Field::Id,
-                        found,
-                        index
-                    }
-                );
-                return None;
-            }
-        }
-    }
-    if let Some(ms) = input.retry {
-        ev = ev.retry(Duration::from_millis(ms));
-    }
-    if let Some(d) = &input.data {
-        ev = ev.data(d.as_str());
-    }
-    Some(ev)
-}
-
-/// What a conformant client must dispatch for `input`.
-fn expected(input: &Input) -> Vec<Dispatched> {
-    match &input.data {
-        None => vec![],
-        Some(d) => vec![Dispatched {
-            event_type: match input.event.as_deref() {
-                None | Some("") => "message".into(),
-                Some(t) => t.into(),
-            },
-            data: normalize_newlines(d),
-            last_event_id: input.id.clone().unwrap_or_default(),
-        }],
-    }
-}
-
-fn check_parse(p: &Parser, input: &Input) -> Result<(), TestCaseError> {
-    prop_assert_eq!(&p.events, &expected(input));
-    prop_assert_eq!(p.blank_lines, 1, "one blank line, at the end");
-    prop_assert!(p.pending_line().is_empty());
-    prop_assert_eq!(&p.last_event_id, input.id.as_deref().unwrap_or(""));
-    prop_assert_eq!(&p.retries, &input.retry.into_iter().collect::<Vec<_>>());
-    let comments: Vec<String> = input
-        .comments
-        .iter()
-        .flat_map(|c| comment_lines(c))
-        .map(|l| if l.is_empty() { l } else { format!(" {l}") })
-        .collect();
-    prop_assert_eq!(&p.comments, &comments);
-    Ok(())
 }
 
 proptest! {
@@ -172,7 +80,7 @@ proptest! {
         let bytes = ev.to_bytes();
         prop_assert_eq!(bytes.len(), ev.encoded_len());
         prop_assert!(bytes.ends_with(b"\n\n") || &bytes[..] == b"\n");
-        check_parse(&Parser::parse(&bytes), &input)?;
+        assert_client_saw(&Parser::parse(&bytes), &input);
 
         // Second opinion: the eventsource-stream crate.
         let peer = peer_parse(vec![bytes.clone()]);
@@ -182,7 +90,7 @@ proptest! {
             prop_assert_eq!(&got.event, &want.event_type);
             prop_assert_eq!(&got.data, &want.data);
             prop_assert_eq!(&got.id, &want.last_event_id);
-            prop_assert_eq!(got.retry, input.retry.map(Duration::from_millis));
+            prop_assert_eq!(got.retry, input.retry_ms.map(Duration::from_millis));
         }
     }
 
@@ -196,7 +104,7 @@ proptest! {
             let mut p = Parser::new();
             p.feed(&bytes[..at]);
             p.feed(&bytes[at..]);
-            check_parse(&p, &input)?;
+            assert_client_saw(&p, &input);
             let peer = peer_parse(vec![bytes.slice(..at), bytes.slice(at..)]);
             prop_assert_eq!(peer.len(), expected(&input).len(), "split at {}", at);
         }
@@ -204,7 +112,7 @@ proptest! {
         for b in bytes.iter() {
             p.feed(std::slice::from_ref(b));
         }
-        check_parse(&p, &input)?;
+        assert_client_saw(&p, &input);
         let peer = peer_parse(bytes.iter().map(|&b| Bytes::copy_from_slice(&[b])).collect());
         prop_assert_eq!(peer.len(), expected(&input).len());
     }

@@ -1,22 +1,10 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+pub mod oracle;
 mod whatwg;
 #[allow(unused_imports)]
 pub use whatwg::{Dispatched, Parser};
-
-/// What a client receives for data: CR and CRLF become LF.
-pub fn normalize_newlines(s: &str) -> String {
-    s.replace("\r\n", "\n").replace('\r', "\n")
-}
-
-/// Lines of a comment as a client reads them (the one space after the colon is ours to strip).
-pub fn comment_lines(s: &str) -> Vec<String> {
-    normalize_newlines(s)
-        .split('\n')
-        .map(str::to_owned)
-        .collect()
-}
 
 /// Parses `bytes` with the `eventsource-stream` crate, fed as the given chunks.
 pub fn peer_parse(chunks: Vec<bytes::Bytes>) -> Vec<eventsource_stream::Event> {
