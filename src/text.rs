@@ -100,6 +100,7 @@ impl From<Text> for Str {
     fn from(text: Text) -> Str {
         match text.0 {
             Repr::Str(s) => s,
+            // `TryFrom<Bytes>` checked the bytes, so the fallback is never taken.
             Repr::Bytes(b) => Str::from_str(str::from_utf8(&b).unwrap_or("")),
         }
     }
@@ -271,6 +272,7 @@ macro_rules! from_unsigned {
             #[inline]
             fn from(n: $t) -> Self {
                 let (buf, start) = decimal(n as u128);
+                // ASCII digits are always UTF-8: the fallback is never taken.
                 Text::from(str::from_utf8(&buf[start..]).unwrap_or("0"))
             }
         }
@@ -290,6 +292,7 @@ macro_rules! from_signed {
                     start -= 1;
                     buf[start] = b'-';
                 }
+                // ASCII digits and '-' are always UTF-8: the fallback is never taken.
                 Text::from(str::from_utf8(&buf[start..]).unwrap_or("0"))
             }
         }
