@@ -25,23 +25,24 @@
 //!
 //! * **Exact capacity.** [`Event::encoded_len`] is exact, so [`Event::to_bytes`] allocates once
 //!   and never grows, and [`Event::encode_into`] never reallocates a buffer the caller reserved.
-//!   Data under 4 KiB is measured when it is set, so `encoded_len` is O(1) for it, and one-line
-//!   data is not scanned again when encoded. Longer data is measured only when asked:
-//!   [`EventStream`](crate::EventStream) never asks, because it sends such data as it is (one
-//!   line) or line by line into bounded chunks.
+//! * **One-line data is searched once.** Setting the data looks for a line break and stops at
+//!   the first one. Data without a break, the common case, then has an O(1) `encoded_len`, is
+//!   written with one copy and no further scan, and is sent without any copy by
+//!   [`EventStream`](crate::EventStream) when it is large. Large multi-line data is sent line by
+//!   line into bounded chunks, so its length is never needed in advance.
 //! * **One scan per line, vectorized.** Line breaks are found with `memchr2` (SIMD) in long text
 //!   and 8 bytes at a time in short text; text between breaks is copied with one `put_slice`.
 //! * **Coalescing and zero copy** happen one level up, in [`EventStream`](crate::EventStream).
 
-use crate::event::{Event, UNMEASURED};
+use crate::event::Event;
 use crate::text::{decimal, Text};
 use bytes::{BufMut, Bytes, BytesMut};
 
 impl Event {
     /// The exact number of bytes [`encode_into`](Event::encode_into) writes for this event.
     ///
-    /// Cheap: the `data` lines were measured when the data was set, and the other fields are
-    /// short.
+    /// O(1) in the data's length when the data is one line (known since it was set); multi-line
+    /// data is split again to count its lines. The other fields are short.
     ///
     /// ```
     /// use sse_wire::Event;
@@ -88,10 +89,8 @@ impl Event {
     pub fn encode_into<B: BufMut + ?Sized>(&self, buf: &mut B) {
         self.put_head(buf);
         match &self.data {
-            // Measured as one line when it was set: no need to scan it again.
-            Some(data) if self.data_is_one_line_of_at_least(1) => {
-                put_line(buf, DATA, data.as_bytes())
-            }
+            // Known to be one line since it was set: no need to scan it again.
+            Some(data) if self.data_one_line => put_line(buf, DATA, data.as_bytes()),
             Some(data) => put_field(buf, DATA, data.as_bytes()),
             None => {}
         }
@@ -140,35 +139,17 @@ impl Event {
         }
     }
 
-    /// Bytes the `data` lines take, measured now if they were not when the data was set.
+    /// Bytes the `data` lines take on the wire.
     #[inline]
     fn data_wire_len(&self) -> usize {
-        match (&self.data, self.data_len) {
-            (Some(data), UNMEASURED) => field_len(DATA, data.as_bytes()),
-            (_, len) => len,
+        match &self.data {
+            Some(data) if self.data_one_line => line_len(DATA, data.as_bytes()),
+            Some(data) => field_len(DATA, data.as_bytes()),
+            None => 0,
         }
     }
 
-    /// Whether the data is a single line (no CR or LF) of at least `min` bytes, so that it can
-    /// be sent as it is between a head and a tail.
-    ///
-    /// For measured data this needs no scan: one line of `n > 0` bytes takes exactly
-    /// `"data: ".len() + n + 1` bytes on the wire, and any split into `k >= 2` lines adds at
-    /// least `4 * (k - 1) - 1 > 0` bytes more (each extra line adds a 6- or 7-byte prefix and
-    /// removes a break of at most 2 bytes). Unmeasured (long) data is searched for a break,
-    /// which stops at the first one.
-    #[inline]
-    pub(crate) fn data_is_one_line_of_at_least(&self, min: usize) -> bool {
-        match (&self.data, self.data_len) {
-            (Some(data), _) if data.len() < min.max(1) => false,
-            (Some(data), UNMEASURED) => find_break(data.as_bytes()).is_none(),
-            (Some(data), len) => len == DATA.len() + data.len() + 1,
-            (None, _) => false,
-        }
-    }
-
-    /// For one-line data (see [`data_is_one_line_of_at_least`](Self::data_is_one_line_of_at_least)):
-    /// writes everything up to and including `data: ` into `buf` and returns the data itself,
+    /// For one-line data (`data_one_line`): writes everything up to and including `data: ` into `buf` and returns the data itself,
     /// without copying it. The caller sends `buf`, then the returned bytes, then `"\n\n"`;
     /// together they are exactly the bytes of [`encode_into`](Self::encode_into).
     pub(crate) fn encode_zero_copy(self, buf: &mut BytesMut) -> Bytes {
@@ -209,7 +190,7 @@ pub(crate) fn put_field<B: BufMut + ?Sized>(buf: &mut B, prefix: &[u8], value: &
 
 /// The number of bytes [`put_field`] writes for `prefix` and `value`.
 #[inline]
-pub(crate) fn field_len(prefix: &[u8], value: &[u8]) -> usize {
+fn field_len(prefix: &[u8], value: &[u8]) -> usize {
     let mut len = 0;
     let mut rest = value;
     loop {

@@ -1,6 +1,6 @@
 //! [`Event`]: one server-sent event, checked as it is built.
 
-use crate::encode::{field_len, find_break, find_break_or_nul, DATA};
+use crate::encode::{find_break, find_break_or_nul};
 use crate::error::{Error, Field};
 use crate::text::{Str, Text};
 use alloc::boxed::Box;
@@ -67,10 +67,11 @@ use core::time::Duration;
 #[derive(Clone, Default)]
 pub struct Event {
     pub(crate) data: Option<Text>,
-    /// Bytes the `data` lines take on the wire; 0 when `data` is `None`. Measured when short
-    /// data is set, so that `encoded_len` does not scan it again; [`UNMEASURED`] for data of
-    /// [`MEASURE_MAX`] bytes or more, which `EventStream` sends without needing its length.
-    pub(crate) data_len: usize,
+    /// Whether `data` holds no CR or LF. Found when the data is set, by a search that stops at
+    /// the first break, so one-line data (the common case) is never scanned again: its encoded
+    /// length is known, it is written without splitting, and large one-line data can be sent
+    /// without a copy.
+    pub(crate) data_one_line: bool,
     pub(crate) event: Option<Str>,
     pub(crate) id: Option<Str>,
     /// The fields most events lack, boxed so that an `Event` stays at 120 bytes: small enough
@@ -78,15 +79,6 @@ pub struct Event {
     /// measurable share of the whole encoding cost.
     pub(crate) rare: Option<Box<Rare>>,
 }
-
-/// `Event::data_len` of data too long to measure up front.
-pub(crate) const UNMEASURED: usize = usize::MAX;
-
-/// Data this long or longer is not measured when it is set: the scan would be a whole extra
-/// pass over it, and `EventStream` sends such data without needing its encoded length (as it is
-/// when it is one line, line by line into bounded chunks otherwise). `encoded_len` measures it
-/// when asked.
-pub(crate) const MEASURE_MAX: usize = 4 * 1024;
 
 /// Comments and `retry`.
 #[derive(Clone, Default)]
@@ -96,12 +88,13 @@ pub(crate) struct Rare {
 }
 
 impl PartialEq for Event {
+    /// Compares the fields as the caller set them (the bytes, not how they are stored).
     fn eq(&self, other: &Event) -> bool {
-        self.get_data() == other.get_data()
-            && self.get_event() == other.get_event()
-            && self.get_id() == other.get_id()
+        self.data.as_ref().map(Text::as_bytes) == other.data.as_ref().map(Text::as_bytes)
+            && self.event.as_ref().map(Str::as_bytes) == other.event.as_ref().map(Str::as_bytes)
+            && self.id.as_ref().map(Str::as_bytes) == other.id.as_ref().map(Str::as_bytes)
             && self.get_retry() == other.get_retry()
-            && self.get_comments().eq(other.get_comments())
+            && self.comments() == other.comments()
     }
 }
 
@@ -139,10 +132,7 @@ impl Event {
     /// ```
     pub fn data(mut self, data: impl Into<Text>) -> Event {
         let data = data.into();
-        self.data_len = match data.len() {
-            n if n >= MEASURE_MAX => UNMEASURED,
-            _ => field_len(DATA, data.as_bytes()),
-        };
+        self.data_one_line = find_break(data.as_bytes()).is_none();
         self.data = Some(data);
         self
     }

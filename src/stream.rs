@@ -14,11 +14,10 @@ use futures_core::{FusedStream, Stream};
 /// Default largest chunk [`EventStream`] builds from events that are ready together: 16 KiB.
 pub const DEFAULT_MAX_CHUNK: usize = 16 * 1024;
 
-/// Events whose data, or frames whose bytes, are at least this long are sent as their own body
-/// chunk, sharing the caller's memory instead of being copied into the chunk buffer (one-line
-/// data, frames), or line by line (multi-line data). It is the length from which `Event` leaves
-/// data unmeasured, so the adapter never has to measure data in advance.
-const ZERO_COPY_MIN: usize = crate::event::MEASURE_MAX;
+/// Events whose data, or frames whose bytes, are at least this long start a chunk of their own:
+/// one-line data and frames are then sent sharing the caller's memory instead of being copied
+/// into the chunk buffer; multi-line data is written line by line into bounded chunks.
+const ZERO_COPY_MIN: usize = 4 * 1024;
 
 pin_project_lite::pin_project! {
     /// Turns a [`Stream`] of events into a [`Stream`] of body chunks, `Result<Bytes, E>`.
@@ -427,10 +426,9 @@ mod private {
                         .as_ref()
                         .is_some_and(|d| d.len() >= ZERO_COPY_MIN) =>
                 {
-                    if event.data_is_one_line_of_at_least(ZERO_COPY_MIN) {
-                        Shape::ZeroCopy
-                    } else {
-                        Shape::Streamed
+                    match event.data_one_line {
+                        true => Shape::ZeroCopy,
+                        false => Shape::Streamed,
                     }
                 }
                 _ => Shape::Whole,
