@@ -216,6 +216,21 @@ where
     }
 }
 
+/// Applies a payload's optional event type and id to a peer's event builder: every peer's
+/// builder has `event` and `id` methods of the same shape, though of different types.
+macro_rules! type_and_id {
+    ($builder:expr, $payload:expr) => {{
+        let mut builder = $builder;
+        if let Some(t) = $payload.event {
+            builder = builder.event(t);
+        }
+        if let Some(id) = $payload.id {
+            builder = builder.id(id);
+        }
+        builder
+    }};
+}
+
 fn run(peer: Peer, w: W, payloads: Vec<Payload>, expected: &[u8], keep: bool) -> Drained {
     match peer {
         Peer::SseWire => {
@@ -246,16 +261,9 @@ fn run(peer: Peer, w: W, payloads: Vec<Payload>, expected: &[u8], keep: bool) ->
         Peer::Axum => {
             use axum::response::sse::{Event, Sse};
             use axum::response::IntoResponse;
-            let events = payloads.into_iter().map(|p| {
-                let mut ev = Event::default();
-                if let Some(t) = p.event {
-                    ev = ev.event(t);
-                }
-                if let Some(id) = p.id {
-                    ev = ev.id(id);
-                }
-                Ok::<_, Infallible>(ev.data(p.data))
-            });
+            let events = payloads
+                .into_iter()
+                .map(|p| Ok::<_, Infallible>(type_and_id!(Event::default(), p).data(p.data)));
             drain_http_body(
                 Sse::new(stream::iter(events)).into_response().into_body(),
                 keep,
@@ -264,16 +272,9 @@ fn run(peer: Peer, w: W, payloads: Vec<Payload>, expected: &[u8], keep: bool) ->
         Peer::ActixWebLab => {
             use actix_web::body::MessageBody;
             use actix_web_lab::sse::{Data, Event, Sse};
-            let events = payloads.into_iter().map(|p| {
-                let mut data = Data::new(p.data);
-                if let Some(t) = p.event {
-                    data = data.event(t);
-                }
-                if let Some(id) = p.id {
-                    data = data.id(id);
-                }
-                Ok::<_, Infallible>(Event::Data(data))
-            });
+            let events = payloads
+                .into_iter()
+                .map(|p| Ok::<_, Infallible>(Event::Data(type_and_id!(Data::new(p.data), p))));
             let mut body = Sse::from_stream(stream::iter(events));
             let mut out = Drained::new(keep);
             let mut cx = cx();
@@ -285,16 +286,9 @@ fn run(peer: Peer, w: W, payloads: Vec<Payload>, expected: &[u8], keep: bool) ->
         Peer::Warp => {
             use warp::sse::Event;
             use warp::Reply;
-            let events = payloads.into_iter().map(|p| {
-                let mut ev = Event::default();
-                if let Some(t) = p.event {
-                    ev = ev.event(t);
-                }
-                if let Some(id) = p.id {
-                    ev = ev.id(id);
-                }
-                Ok::<_, Infallible>(ev.data(p.data))
-            });
+            let events = payloads
+                .into_iter()
+                .map(|p| Ok::<_, Infallible>(type_and_id!(Event::default(), p).data(p.data)));
             drain_http_body(
                 warp::sse::reply(stream::iter(events))
                     .into_response()
@@ -304,29 +298,22 @@ fn run(peer: Peer, w: W, payloads: Vec<Payload>, expected: &[u8], keep: bool) ->
         }
         Peer::SseStream => {
             use sse_stream::{Sse, SseBody};
-            let events = payloads.into_iter().map(|p| {
-                let mut ev = Sse::default().data(p.data);
-                if let Some(t) = p.event {
-                    ev = ev.event(t);
-                }
-                if let Some(id) = p.id {
-                    ev = ev.id(id);
-                }
-                Ok::<_, Infallible>(ev)
-            });
+            let events = payloads
+                .into_iter()
+                .map(|p| Ok::<_, Infallible>(type_and_id!(Sse::default().data(p.data), p)));
             drain_http_body(SseBody::new(stream::iter(events)), keep)
         }
         Peer::NaiveWrite => {
             let mut out = Vec::new();
             for p in payloads {
                 if let Some(t) = p.event {
-                    write!(out, "event: {t}\n").unwrap();
+                    writeln!(out, "event: {t}").unwrap();
                 }
                 if let Some(id) = &p.id {
-                    write!(out, "id: {id}\n").unwrap();
+                    writeln!(out, "id: {id}").unwrap();
                 }
                 for line in p.data.split('\n') {
-                    write!(out, "data: {line}\n").unwrap();
+                    writeln!(out, "data: {line}").unwrap();
                 }
                 out.push(b'\n');
             }
