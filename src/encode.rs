@@ -90,7 +90,7 @@ impl Event {
         self.put_head(buf);
         match &self.data {
             // Known to be one line since it was set: no need to scan it again.
-            Some(data) if self.data_one_line => put_line(buf, DATA, data.as_bytes()),
+            Some(data) if self.data_is_one_line() => put_line(buf, DATA, data.as_bytes()),
             Some(data) => put_field(buf, DATA, data.as_bytes()),
             None => {}
         }
@@ -143,13 +143,13 @@ impl Event {
     #[inline]
     fn data_wire_len(&self) -> usize {
         match &self.data {
-            Some(data) if self.data_one_line => line_len(DATA, data.as_bytes()),
+            Some(_) if self.data_is_one_line() => self.one_line_len,
             Some(data) => field_len(DATA, data.as_bytes()),
             None => 0,
         }
     }
 
-    /// For one-line data (`data_one_line`): writes everything up to and including `data: ` into `buf` and returns the data itself,
+    /// For one-line data ([`data_is_one_line`](Self::data_is_one_line)): writes everything up to and including `data: ` into `buf` and returns the data itself,
     /// without copying it. The caller sends `buf`, then the returned bytes, then `"\n\n"`;
     /// together they are exactly the bytes of [`encode_into`](Self::encode_into).
     pub(crate) fn encode_zero_copy(self, buf: &mut BytesMut) -> Bytes {

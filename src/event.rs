@@ -1,6 +1,6 @@
 //! [`Event`]: one server-sent event, checked as it is built.
 
-use crate::encode::{find_break, find_break_or_nul};
+use crate::encode::{find_break, find_break_or_nul, line_len, DATA};
 use crate::error::{Error, Field};
 use crate::text::{Str, Text};
 use alloc::boxed::Box;
@@ -67,11 +67,12 @@ use core::time::Duration;
 #[derive(Clone, Default)]
 pub struct Event {
     pub(crate) data: Option<Text>,
-    /// Whether `data` holds no CR or LF. Found when the data is set, by a search that stops at
-    /// the first break, so one-line data (the common case) is never scanned again: its encoded
-    /// length is known, it is written without splitting, and large one-line data can be sent
-    /// without a copy.
-    pub(crate) data_one_line: bool,
+    /// When `data` is one line (no CR or LF): the bytes its `data:` line takes; otherwise 0,
+    /// which no data line can take (the shortest is `data:` and LF). Found when the data is
+    /// set, by a search that stops at the first break, so one-line data (the common case) is
+    /// never scanned again: its encoded length is known, it is written without splitting, and
+    /// large one-line data can be sent without a copy.
+    pub(crate) one_line_len: usize,
     pub(crate) event: Option<Str>,
     pub(crate) id: Option<Str>,
     /// The fields most events lack, boxed so that an `Event` stays at 120 bytes: small enough
@@ -132,7 +133,10 @@ impl Event {
     /// ```
     pub fn data(mut self, data: impl Into<Text>) -> Event {
         let data = data.into();
-        self.data_one_line = find_break(data.as_bytes()).is_none();
+        self.one_line_len = match find_break(data.as_bytes()) {
+            None => line_len(DATA, data.as_bytes()),
+            Some(_) => 0,
+        };
         self.data = Some(data);
         self
     }
@@ -269,6 +273,12 @@ impl Event {
     /// The comments, in the order they were added.
     pub fn get_comments(&self) -> impl Iterator<Item = &str> {
         self.comments().iter().map(Text::as_str)
+    }
+
+    /// Whether the data is one line (see `one_line_len`).
+    #[inline]
+    pub(crate) fn data_is_one_line(&self) -> bool {
+        self.one_line_len != 0
     }
 
     #[inline]

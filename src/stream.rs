@@ -426,7 +426,7 @@ mod private {
                         .as_ref()
                         .is_some_and(|d| d.len() >= ZERO_COPY_MIN) =>
                 {
-                    match event.data_one_line {
+                    match event.data_is_one_line() {
                         true => Shape::ZeroCopy,
                         false => Shape::Streamed,
                     }
