@@ -294,9 +294,15 @@ fn keep_alive_only_on_idle_ticks() {
     }
     assert_eq!(bytes, format!("data: {big}\n\n").as_bytes());
 
-    // When the ticks end, keep-alives stop; when the events end, the stream ends.
-    tick.borrow_mut().clear();
-    drop(tick);
+    // When the ticks end, keep-alives stop and the stream just waits for events...
+    let (inner, events) = Script::<Event>::new([], true);
+    let (ticks, _) = Script::<()>::new([], false);
+    let mut s = EventStream::new(inner).keep_alive(KeepAlive::new(ticks));
+    assert_eq!(poll(&mut s), Out::Pending);
+    events.borrow_mut().push_back(Item(ev("3")));
+    assert_eq!(poll(&mut s), chunk("data: 3\n\n"));
+
+    // ...and when the events end, the stream ends, whatever the ticks do.
     let (inner, _) = Script::<Event>::new([], false);
     let (ticks, _) = Script::<()>::new([Item(())], false);
     let mut s = EventStream::new(inner).keep_alive(KeepAlive::new(ticks));
