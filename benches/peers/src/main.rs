@@ -139,16 +139,18 @@ enum Peer {
     Warp,
     SseStream,
     NaiveWrite,
+    HandLoop,
     Memcpy,
 }
 
-const PEERS: [Peer; 7] = [
+const PEERS: [Peer; 8] = [
     Peer::SseWire,
     Peer::Axum,
     Peer::ActixWebLab,
     Peer::Warp,
     Peer::SseStream,
     Peer::NaiveWrite,
+    Peer::HandLoop,
     Peer::Memcpy,
 ];
 
@@ -161,6 +163,7 @@ impl Peer {
             Peer::Warp => "warp 0.4",
             Peer::SseStream => "sse-stream 0.3",
             Peer::NaiveWrite => "naive write! (floor)",
+            Peer::HandLoop => "hand-written loop (floor)",
             Peer::Memcpy => "memcpy (floor)",
         }
     }
@@ -319,6 +322,55 @@ fn run(peer: Peer, w: W, payloads: Vec<Payload>, expected: &[u8], keep: bool) ->
             }
             let mut d = Drained::new(keep);
             d.frame(&out);
+            d
+        }
+        Peer::HandLoop => {
+            // What a careful hand-written encoder does with no event type and no adapter: one
+            // loop over the payloads, `memchr2` for line breaks, appending to one reused buffer
+            // that is sent whenever it passes 16 KiB.
+            const CHUNK: usize = 16 * 1024;
+            let mut d = Drained::new(keep);
+            let mut buf = Vec::with_capacity(2 * CHUNK);
+            let mut line = |buf: &mut Vec<u8>, prefix: &[u8], text: &[u8]| {
+                match text.is_empty() {
+                    true => buf.extend_from_slice(&prefix[..prefix.len() - 1]),
+                    false => {
+                        buf.extend_from_slice(prefix);
+                        buf.extend_from_slice(text);
+                    }
+                }
+                buf.push(b'\n');
+                if buf.len() >= CHUNK {
+                    d.frame(buf);
+                    buf.clear();
+                }
+            };
+            for p in payloads {
+                if let Some(t) = p.event {
+                    line(&mut buf, b"event: ", t.as_bytes());
+                }
+                if let Some(id) = &p.id {
+                    line(&mut buf, b"id: ", id.as_bytes());
+                }
+                let mut rest = p.data.as_bytes();
+                loop {
+                    match memchr::memchr2(b'\n', b'\r', rest) {
+                        None => {
+                            line(&mut buf, b"data: ", rest);
+                            break;
+                        }
+                        Some(i) => {
+                            line(&mut buf, b"data: ", &rest[..i]);
+                            let crlf = rest[i] == b'\r' && rest.get(i + 1) == Some(&b'\n');
+                            rest = &rest[i + 1 + usize::from(crlf)..];
+                        }
+                    }
+                }
+                buf.push(b'\n');
+            }
+            if !buf.is_empty() {
+                d.frame(&buf);
+            }
             d
         }
         Peer::Memcpy => {
@@ -550,6 +602,7 @@ fn print_table(rows: &[Row]) {
                     && ![
                         Peer::SseWire.name(),
                         Peer::NaiveWrite.name(),
+                        Peer::HandLoop.name(),
                         Peer::Memcpy.name(),
                     ]
                     .contains(&p.peer)
