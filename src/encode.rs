@@ -51,7 +51,27 @@ impl Event {
     /// ```
     #[inline]
     pub fn encoded_len(&self) -> usize {
-        let mut len = self.data_wire_len() + 1; // the closing empty line
+        self.head_len() + self.data_wire_len() + 1 // the closing empty line
+    }
+
+    /// At least [`encoded_len`](Event::encoded_len), without scanning the data: exact unless
+    /// the data has several lines, which are counted as if every byte of it were a break.
+    ///
+    /// Data of `n` bytes with `k` breaks is `k + 1` lines holding at most `n - k` bytes of text,
+    /// and each line adds at most 7 (`data: ` and LF): at most `n + 6k + 7 <= 7n + 7` bytes.
+    #[inline]
+    pub(crate) fn encoded_len_bound(&self) -> usize {
+        let data = match &self.data {
+            Some(data) if !self.data_is_one_line() => data.len().saturating_mul(7) + 7,
+            _ => self.data_wire_len(),
+        };
+        (self.head_len() + 1).saturating_add(data)
+    }
+
+    /// Bytes the lines before the data take: comments, `event`, `id`, `retry`.
+    #[inline]
+    fn head_len(&self) -> usize {
+        let mut len = 0;
         for comment in self.comments() {
             len += field_len(COMMENT, comment.as_bytes());
         }
@@ -86,6 +106,7 @@ impl Event {
     /// }
     /// assert_eq!(&buf[..], b"data: one\n\ndata: two\n\n");
     /// ```
+    #[inline]
     pub fn encode_into<B: BufMut + ?Sized>(&self, buf: &mut B) {
         self.put_head(buf);
         match &self.data {
@@ -205,7 +226,7 @@ fn field_len(prefix: &[u8], value: &[u8]) -> usize {
 
 /// Writes one line, `prefix` + `line` + LF, where `line` holds no CR or LF. An empty `line` is
 /// written as the prefix without its trailing space (`data:`).
-#[inline]
+#[inline(always)]
 pub(crate) fn put_line<B: BufMut + ?Sized>(buf: &mut B, prefix: &[u8], line: &[u8]) {
     if line.is_empty() {
         buf.put_slice(&prefix[..prefix.len() - 1]);
@@ -266,28 +287,63 @@ pub(crate) fn find_break_or_nul(s: &[u8]) -> Option<usize> {
 
 #[inline]
 fn find<const NUL: bool>(s: &[u8]) -> Option<usize> {
-    if s.len() >= 32 {
+    let len = s.len();
+    if len >= 32 {
         return match NUL {
             true => memchr::memchr3(b'\n', b'\r', 0, s),
             false => memchr::memchr2(b'\n', b'\r', s),
         };
     }
-    let mut start = 0;
-    let mut words = s.chunks_exact(8);
-    for word in &mut words {
-        if let Some(i) = first_in_word::<NUL>(word) {
-            return Some(start + i);
+    if len >= 8 {
+        let mut start = 0;
+        let mut words = s.chunks_exact(8);
+        for word in &mut words {
+            if let Some(i) = first_in_word::<NUL>(word) {
+                return Some(start + i);
+            }
+            start += 8;
         }
-        start += 8;
-    }
-    match s.len() {
-        len if len == start => None,
+        if len == start {
+            return None;
+        }
         // The last 8 bytes, overlapping bytes already known to hold no match.
-        len if len >= 8 => first_in_word::<NUL>(&s[len - 8..]).map(|i| len - 8 + i),
-        _ => s
-            .iter()
-            .position(|&b| (b == b'\n') | (b == b'\r') | (NUL & (b == 0))),
+        return first_in_word::<NUL>(&s[len - 8..]).map(|i| len - 8 + i);
     }
+    // Fewer than 8 bytes: one word of byte positions that cover all of `s`, in order, so the
+    // first match in the word is the first in `s`: the first and last 4 bytes (overlapping)
+    // for 4 to 7 bytes; the first, middle and last byte for 1 to 3, padded with a byte that
+    // matches nothing.
+    let at = |i: usize| s[i];
+    let (word, position): ([u8; 8], fn(usize, usize) -> usize) = match len {
+        4.. => (
+            [
+                at(0),
+                at(1),
+                at(2),
+                at(3),
+                at(len - 4),
+                at(len - 3),
+                at(len - 2),
+                at(len - 1),
+            ],
+            |i, len| if i < 4 { i } else { len + i - 8 },
+        ),
+        1.. => (
+            [
+                at(0),
+                at(len / 2),
+                at(len - 1),
+                b'x',
+                b'x',
+                b'x',
+                b'x',
+                b'x',
+            ],
+            |i, len| [0, len / 2, len - 1][i],
+        ),
+        0 => return None,
+    };
+    first_in_word::<NUL>(&word).map(|i| position(i, len))
 }
 
 /// Index of the first CR or LF (or, with `NUL`, NUL) in the 8 bytes of `word`.
@@ -361,6 +417,38 @@ mod tests {
                     s.insert(0, b'x');
                     let want = s.iter().position(|&b| b == b'\r' || b == b'\n' || b == 0);
                     assert_eq!(find_break_or_nul(&s), want, "nul: len {len} at {at}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn length_bound_is_never_below_the_length() {
+        // Every text of up to 6 bytes over `a`, CR and LF, with and without a head.
+        let mut texts = alloc::vec![alloc::string::String::new()];
+        let mut level = texts.clone();
+        for _ in 0..6 {
+            level = level
+                .iter()
+                .flat_map(|t| ["a", "\r", "\n"].map(|c| alloc::format!("{t}{c}")))
+                .collect();
+            texts.extend(level.iter().cloned());
+        }
+        assert_eq!(texts.len(), (0..=6).map(|n| 3usize.pow(n)).sum::<usize>());
+        for text in &texts {
+            for ev in [
+                Event::new().data(text.as_str()),
+                Event::new()
+                    .id("7")
+                    .unwrap()
+                    .comment(text.as_str())
+                    .data(text.as_str()),
+            ] {
+                let (exact, bound) = (ev.encoded_len(), ev.encoded_len_bound());
+                assert_eq!(exact, ev.to_bytes().len());
+                assert!(bound >= exact, "{text:?}: bound {bound} < {exact}");
+                if find_break(text.as_bytes()).is_none() {
+                    assert_eq!(bound, exact, "one line: {text:?}");
                 }
             }
         }

@@ -131,6 +131,7 @@ impl Event {
     /// assert_eq!(Event::new().data("").to_bytes(), "data:\n\n");
     /// assert_eq!(Event::new().data(" a\r\nb\n").to_bytes(), "data:  a\ndata: b\ndata:\n\n");
     /// ```
+    #[inline]
     pub fn data(mut self, data: impl Into<Text>) -> Event {
         let data = data.into();
         self.one_line_len = match find_break(data.as_bytes()) {
@@ -198,6 +199,7 @@ impl Event {
     ///
     /// [`Error::InvalidChar`] if the type contains CR or LF, which would end the line and let
     /// the rest be read as another field.
+    #[inline]
     pub fn event(mut self, event_type: impl Into<Text>) -> Result<Event, Error> {
         let event_type = event_type.into();
         refuse(Field::Event, &event_type, find_break(event_type.as_bytes()))?;
@@ -215,6 +217,7 @@ impl Event {
     ///
     /// [`Error::InvalidChar`] if the id contains CR or LF (which would inject fields) or NUL
     /// (which makes clients ignore the id, silently keeping the old one).
+    #[inline]
     pub fn id(mut self, id: impl Into<Text>) -> Result<Event, Error> {
         let id = id.into();
         refuse(Field::Id, &id, find_break_or_nul(id.as_bytes()))?;

@@ -233,14 +233,18 @@ where
             };
 
             // The bytes this item adds to the chunk buffer: all of it, only what goes around
-            // the shared payload of a zero-copy item, or the head of a streamed one.
+            // the shared payload of a zero-copy item, or the head of a streamed one. Multi-line
+            // data is measured (a second scan) only when its upper bound does not fit.
             let shape = message.shape();
+            let room = this.buf.capacity() - this.buf.len();
             let need = match shape {
-                Shape::Whole => message.len(),
+                Shape::Whole => match message.len_bound() {
+                    bound if bound <= room && this.buf.len() + bound <= *this.max_chunk => bound,
+                    _ => message.len(),
+                },
                 Shape::ZeroCopy => message.len() - message.payload_len(),
                 Shape::Streamed => *this.max_chunk,
             };
-            let room = this.buf.capacity() - this.buf.len();
             let starts_chunk = shape == Shape::Streamed;
             if !this.buf.is_empty()
                 && (starts_chunk || need > room || this.buf.len() + need > *this.max_chunk)
@@ -337,10 +341,15 @@ impl Partial {
 /// every chunk cut from it has been dropped, or starts a block of `max(additional, block)`
 /// bytes. A buffer that holds bytes is only ever grown, never replaced (callers send what is
 /// buffered first when it lacks room, so this does not happen on their paths).
+#[inline]
 fn reserve(buf: &mut BytesMut, additional: usize, block: usize) {
-    if buf.capacity() - buf.len() >= additional {
-        return;
+    if buf.capacity() - buf.len() < additional {
+        grow(buf, additional, block);
     }
+}
+
+#[cold]
+fn grow(buf: &mut BytesMut, additional: usize, block: usize) {
     if !buf.is_empty() {
         buf.reserve(additional);
     } else if !buf.try_reclaim(additional.max(block)) {
@@ -400,6 +409,15 @@ mod private {
         pub(super) fn len(&self) -> usize {
             match self {
                 Message::Event(event) => event.encoded_len(),
+                Message::Frame(frame) => frame.len(),
+            }
+        }
+
+        /// At least `len`, found without scanning multi-line data.
+        #[inline]
+        pub(super) fn len_bound(&self) -> usize {
+            match self {
+                Message::Event(event) => event.encoded_len_bound(),
                 Message::Frame(frame) => frame.len(),
             }
         }
