@@ -69,7 +69,7 @@ impl Event {
     }
 
     /// Bytes the lines before the data take: comments, `event`, `id`, `retry`.
-    #[inline]
+    #[inline(always)]
     fn head_len(&self) -> usize {
         let mut len = 0;
         for comment in self.comments() {
@@ -142,7 +142,7 @@ impl Event {
     }
 
     /// Every line before the data: comments, `event`, `id`, `retry`.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn put_head<B: BufMut + ?Sized>(&self, buf: &mut B) {
         for comment in self.comments() {
             put_field(buf, COMMENT, comment.as_bytes());
