@@ -66,26 +66,39 @@ fn bench_encode(c: &mut Criterion) {
     g.finish();
 }
 
+/// Builds the `i`th event of a workload.
+type MakeEvent = fn(usize) -> Event;
+
 fn bench_stream(c: &mut Criterion) {
     let mut g = c.benchmark_group("stream_drain");
     const N: usize = 10_000;
     g.throughput(Throughput::Elements(N as u64));
-    g.bench_function("tiny_10k", |b| {
-        b.iter_batched(
-            || {
-                (0..N)
-                    .map(|i| Event::new().data(tiny(i)))
-                    .collect::<Vec<_>>()
-            },
-            |events| {
-                futures_executor::block_on(
-                    EventStream::new(stream::iter(events))
-                        .fold(0, |n, c| async move { n + c.unwrap().len() }),
-                )
-            },
-            BatchSize::LargeInput,
-        )
-    });
+    let workloads: [(&str, MakeEvent); 3] = [
+        ("tiny_10k", |i| Event::new().data(tiny(i))),
+        ("typical_10k", |i| {
+            Event::new()
+                .event("update")
+                .unwrap()
+                .id(i as u64)
+                .unwrap()
+                .data(json(i))
+        }),
+        ("multiline_10k", |_| Event::new().data(multiline())),
+    ];
+    for (name, event) in workloads {
+        g.bench_function(name, |b| {
+            b.iter_batched(
+                || (0..N).map(event).collect::<Vec<_>>(),
+                |events| {
+                    futures_executor::block_on(
+                        EventStream::new(stream::iter(events))
+                            .fold(0, |n, c| async move { n + c.unwrap().len() }),
+                    )
+                },
+                BatchSize::LargeInput,
+            )
+        });
+    }
     g.finish();
 }
 
