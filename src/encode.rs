@@ -30,6 +30,10 @@
 //!   written with one copy and no further scan, and is sent without any copy by
 //!   [`EventStream`](crate::EventStream) when it is large. Large multi-line data is sent line by
 //!   line into bounded chunks, so its length is never needed in advance.
+//! * **Multi-line data is scanned once by the adapter too.** Its length has an upper bound that
+//!   needs no scan (every byte a break: 7 bytes per byte); when that bound does not fit what is
+//!   left of a chunk, the event is written into the room left and taken back if it does not fit,
+//!   instead of being measured first and written second.
 //! * **One scan per line, vectorized.** Line breaks are found with `memchr2` (SIMD) in long text
 //!   and 8 bytes at a time in short text; text between breaks is copied with one `put_slice`.
 //! * **Coalescing and zero copy** happen one level up, in [`EventStream`](crate::EventStream).
@@ -112,7 +116,9 @@ impl Event {
         match &self.data {
             // Known to be one line since it was set: no need to scan it again.
             Some(data) if self.data_is_one_line() => put_line(buf, DATA, data.as_bytes()),
-            Some(data) => put_field(buf, DATA, data.as_bytes()),
+            Some(data) => {
+                put_field(buf, DATA, data.as_bytes(), usize::MAX);
+            }
             None => {}
         }
         buf.put_u8(b'\n');
@@ -141,11 +147,32 @@ impl Event {
         buf.freeze()
     }
 
+    /// Appends the framed event if it takes at most `budget` bytes, and returns whether it did;
+    /// otherwise `buf` is left as it was. Multi-line data is scanned once either way, where
+    /// measuring it first ([`encoded_len`](Event::encoded_len)) and then writing it would scan
+    /// it twice.
+    pub(crate) fn encode_within(&self, buf: &mut BytesMut, budget: usize) -> bool {
+        let head = self.head_len() + 1; // and the closing empty line
+        let start = buf.len();
+        let fits = head <= budget && {
+            self.put_head(buf);
+            match &self.data {
+                Some(data) => put_field(buf, DATA, data.as_bytes(), budget - head),
+                None => true,
+            }
+        };
+        match fits {
+            true => buf.put_u8(b'\n'),
+            false => buf.truncate(start),
+        }
+        fits
+    }
+
     /// Every line before the data: comments, `event`, `id`, `retry`.
     #[inline(always)]
     pub(crate) fn put_head<B: BufMut + ?Sized>(&self, buf: &mut B) {
         for comment in self.comments() {
-            put_field(buf, COMMENT, comment.as_bytes());
+            put_field(buf, COMMENT, comment.as_bytes(), usize::MAX);
         }
         // `event` and `id` were checked to hold no CR or LF when they were set: one line each.
         if let Some(ty) = &self.event {
@@ -188,23 +215,35 @@ const ID: &[u8] = b"id: ";
 const RETRY: &[u8] = b"retry: ";
 const COMMENT: &[u8] = b": ";
 
-/// Writes `value` as one line per line of it, each starting with `prefix`. This is the hot
-/// loop.
+/// Writes `value` as one line per line of it, each starting with `prefix`, as long as the lines
+/// take at most `budget` bytes in all; returns whether all of them did. This is the hot loop.
 ///
 /// Invariants, relied on by every caller:
 /// * the output holds no empty line, whatever `value` is: each line starts with `prefix`
 ///   (`data: `, or `: ` for a comment), less its space when the line is empty;
 /// * no byte of `value` is dropped or changed except the line breaks themselves (CRLF, CR, LF),
 ///   each of which becomes the end of one output line;
-/// * exactly [`field_len`]`(prefix, value)` bytes are written.
-pub(crate) fn put_field<B: BufMut + ?Sized>(buf: &mut B, prefix: &[u8], value: &[u8]) {
+/// * exactly [`field_len`]`(prefix, value)` bytes are written when that is at most `budget`
+///   (callers that need no limit pass `usize::MAX`); otherwise the whole lines that fit are
+///   written, never more than `budget` bytes, and the caller takes them back.
+pub(crate) fn put_field<B: BufMut + ?Sized>(
+    buf: &mut B,
+    prefix: &[u8],
+    value: &[u8],
+    mut budget: usize,
+) -> bool {
     let mut rest = value;
     loop {
         let (line, next) = split_line(rest);
+        let len = line_len(prefix, line);
+        if len > budget {
+            return false;
+        }
+        budget -= len;
         put_line(buf, prefix, line);
         match next {
             Some(next) => rest = next,
-            None => return,
+            None => return true,
         }
     }
 }
@@ -459,8 +498,23 @@ mod tests {
         for v in ["", "a", "a\n", "\r\n", " x\ry\r\nz\n", "\n\r"] {
             for prefix in [COMMENT, DATA] {
                 let mut out = Vec::new();
-                put_field(&mut out, prefix, v.as_bytes());
-                assert_eq!(out.len(), field_len(prefix, v.as_bytes()), "{v:?}");
+                put_field(&mut out, prefix, v.as_bytes(), usize::MAX);
+                let len = field_len(prefix, v.as_bytes());
+                assert_eq!(out.len(), len, "{v:?}");
+                // With a budget: all of it exactly when it fits, whole lines within it when not.
+                for budget in 0..=len {
+                    let mut part = Vec::new();
+                    let all = put_field(&mut part, prefix, v.as_bytes(), budget);
+                    assert_eq!(all, budget == len, "{v:?} in {budget}");
+                    assert!(
+                        part.len() <= budget && out.starts_with(&part),
+                        "{v:?} in {budget}"
+                    );
+                    assert!(
+                        part.is_empty() || part.ends_with(b"\n"),
+                        "{v:?} in {budget}"
+                    );
+                }
             }
         }
     }

@@ -233,26 +233,40 @@ where
             };
 
             // The bytes this item adds to the chunk buffer: all of it, only what goes around
-            // the shared payload of a zero-copy item, or the head of a streamed one. Multi-line
-            // data is measured (a second scan) only when its upper bound does not fit.
+            // the shared payload of a zero-copy item, or the head of a streamed one. For
+            // multi-line data `len_bound` is an upper bound, found without scanning the data.
             let shape = message.shape();
-            let room = this.buf.capacity() - this.buf.len();
             let need = match shape {
-                Shape::Whole => match message.len_bound() {
-                    bound if bound <= room && this.buf.len() + bound <= *this.max_chunk => bound,
-                    _ => message.len(),
-                },
+                Shape::Whole => message.len_bound(),
                 Shape::ZeroCopy => message.len() - message.payload_len(),
                 Shape::Streamed => *this.max_chunk,
             };
-            let starts_chunk = shape == Shape::Streamed;
-            if !this.buf.is_empty()
-                && (starts_chunk || need > room || this.buf.len() + need > *this.max_chunk)
-            {
+            if this.buf.is_empty() && shape == Shape::Whole {
+                // A chunk starts with a whole block of room, so that the bound is enough.
+                reserve(this.buf, need.min(*this.max_chunk), *this.max_chunk);
+            }
+            let room = this.buf.capacity() - this.buf.len();
+            let fits = need <= room && this.buf.len() + need <= *this.max_chunk;
+            if !this.buf.is_empty() && (shape == Shape::Streamed || !fits) {
+                // Multi-line data may fit even so: it is encoded into the room left, in one
+                // scan, and taken back if it does not fit (measuring it first would scan it
+                // twice).
+                let budget = room.min(this.max_chunk.saturating_sub(this.buf.len()));
+                if let (Shape::Whole, Message::Event(event)) = (shape, &message) {
+                    if !event.data_is_one_line() && event.encode_within(this.buf, budget) {
+                        continue;
+                    }
+                }
                 // Starts a new chunk: send what is buffered first.
                 *this.held = Some(Ok(message));
                 break;
             }
+            // An empty buffer is given room for what it must hold: for a whole item whose bound
+            // is more than a block, the exact length, measured.
+            let need = match shape {
+                Shape::Whole if !fits => message.len(),
+                _ => need,
+            };
             reserve(this.buf, need, *this.max_chunk);
             match (message, shape) {
                 (Message::Frame(frame), Shape::ZeroCopy) => {

@@ -189,6 +189,28 @@ fn chunk_cap_is_respected() {
     );
 }
 
+/// Multi-line events are packed as tightly as one-line ones: an event that fits the room left
+/// goes in (it is written into the room rather than measured first), and one that does not is
+/// taken back whole and starts the next chunk.
+#[test]
+fn multi_line_events_fill_chunks_exactly() {
+    let one = ev("a\nb").encoded_len(); // "data: a\ndata: b\n\n", 17 bytes
+    for (cap, per_chunk) in [
+        (2 * one, 2),
+        (2 * one - 1, 1),
+        (3 * one, 3),
+        (3 * one + 5, 3),
+    ] {
+        let events: Vec<_> = (0..6).map(|_| Step::Item(ev("a\nb"))).collect();
+        let (inner, _) = Script::new(events, false);
+        let out = drain(&mut EventStream::new(inner).max_chunk(cap));
+        let want: Vec<_> = (0..6 / per_chunk)
+            .map(|_| chunk(&"data: a\ndata: b\n\n".repeat(per_chunk)))
+            .collect();
+        assert_eq!(out, want, "cap {cap}");
+    }
+}
+
 #[test]
 fn large_one_line_data_is_not_copied() {
     let payload = Bytes::from(vec![b'p'; 64 * 1024]);
