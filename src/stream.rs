@@ -331,17 +331,19 @@ impl Partial {
     /// whether the event is complete.
     fn write(&mut self, buf: &mut BytesMut, max_chunk: usize) -> bool {
         let data = self.data.as_bytes();
+        let mut rest = &data[self.offset..];
         loop {
-            let (line, next) = split_line(&data[self.offset..]);
+            let (line, next) = split_line(rest);
             let len = line_len(DATA, line) + 1; // and room for the closing empty line
             let room = buf.capacity() - buf.len();
             if !buf.is_empty() && (buf.len() + len > max_chunk || len > room) {
+                self.offset = data.len() - rest.len();
                 return false;
             }
             reserve(buf, len, max_chunk);
             put_line(buf, DATA, line);
             match next {
-                Some(next) => self.offset = data.len() - next.len(),
+                Some(next) => rest = next,
                 None => {
                     buf.put_u8(b'\n');
                     return true;
