@@ -19,6 +19,7 @@ COLORS = {
     "warp 0.4": "#fab005",
     "sse-stream 0.3": "#be4bdb",
     "naive write! (floor)": "#868e96",
+    "hand-written loop (floor)": "#adb5bd",
     "memcpy (floor)": "#343a40",
 }
 
