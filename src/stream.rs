@@ -242,7 +242,7 @@ where
                 Shape::Streamed => *this.max_chunk,
             };
             if this.buf.is_empty() && shape == Shape::Whole {
-                // A chunk starts with a whole block of room, so that the bound is enough.
+                // An empty buffer first gets up to a block of room, so that the bound fits.
                 reserve(this.buf, need.min(*this.max_chunk), *this.max_chunk);
             }
             let room = this.buf.capacity() - this.buf.len();
