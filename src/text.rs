@@ -40,6 +40,11 @@ const INLINE_CAP: usize = 22;
 pub struct Text(Repr);
 
 #[derive(Clone)]
+// A word-sized tag (here and on `Str`): the payloads then start on a word boundary, so the
+// compiler moves and splits these values as whole words. With the default one-byte tag, the
+// values were copied with wide loads across the byte-sized stores just made (which stall), and
+// the build with one codegen unit was 14-18% slower on tiny and typical events (BENCHMARKS.md).
+#[repr(u64)]
 enum Repr {
     Str(Str),
     /// Invariant: valid UTF-8 (checked by `TryFrom<Bytes>`).
@@ -49,6 +54,7 @@ enum Repr {
 /// Text from string types: what `Text` holds except shared `Bytes`. 32 bytes instead of 40,
 /// which is why [`Event`](crate::Event) keeps its `event` and `id` in this form.
 #[derive(Clone)]
+#[repr(u64)]
 pub(crate) enum Str {
     Inline { len: u8, buf: [u8; INLINE_CAP] },
     Static(&'static str),
