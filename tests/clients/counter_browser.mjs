@@ -16,7 +16,17 @@ const read = (page) =>
     count: Number(document.getElementById("count").textContent) || 0,
     state: document.getElementById("state").textContent,
     lastId: document.getElementById("last-id").textContent,
+    shown: window.shownCounts ?? [],
   }));
+// Every count the page shows, recorded by the page itself as it changes (installed before the
+// page loads): polling the text from here could miss a count on a loaded machine.
+const recordCounts = () => {
+  window.shownCounts = [];
+  new MutationObserver(() => {
+    const count = Number(document.getElementById("count")?.textContent) || 0;
+    if (count && window.shownCounts.at(-1) !== count) window.shownCounts.push(count);
+  }).observe(document, { childList: true, characterData: true, subtree: true });
+};
 async function until(page, test) {
   for (;;) {
     const view = await read(page);
@@ -27,12 +37,9 @@ async function until(page, test) {
 }
 try {
   const page = await browser.newPage({ viewport: { width: 640, height: 480 } });
+  await page.addInitScript(recordCounts);
   await page.goto(url);
-  const seen = [];
-  await until(page, (v) => {
-    if (v.count && seen[seen.length - 1] !== v.count) seen.push(v.count);
-    return v.count >= 3 && v.state === "open";
-  });
+  const { shown: seen } = await until(page, (v) => v.count >= 3 && v.state === "open");
   const expected = seen.map((_, i) => i + 1);
   if (JSON.stringify(seen) !== JSON.stringify(expected)) throw new Error(`counts ${seen}`);
   await page.screenshot({ path: screenshot });
