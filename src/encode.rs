@@ -200,10 +200,10 @@ impl Event {
     /// For one-line data ([`data_is_one_line`](Self::data_is_one_line)): writes everything up to and including `data: ` into `buf` and returns the data itself,
     /// without copying it. The caller sends `buf`, then the returned bytes, then `"\n\n"`;
     /// together they are exactly the bytes of [`encode_into`](Self::encode_into).
-    pub(crate) fn encode_zero_copy(self, buf: &mut BytesMut) -> Bytes {
+    pub(crate) fn encode_zero_copy(&mut self, buf: &mut BytesMut) -> Bytes {
         self.put_head(buf);
         buf.put_slice(DATA);
-        self.data.map(Text::into_bytes).unwrap_or_default()
+        self.data.take().map(Text::into_bytes).unwrap_or_default()
     }
 }
 

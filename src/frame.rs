@@ -47,6 +47,11 @@ impl Frame {
         &self.0
     }
 
+    /// Takes the bytes out, leaving the frame empty.
+    pub(crate) fn take_bytes(&mut self) -> Bytes {
+        core::mem::take(&mut self.0)
+    }
+
     /// The encoded bytes, by value.
     pub fn into_bytes(self) -> Bytes {
         self.0

@@ -93,7 +93,7 @@ pin_project_lite::pin_project! {
         buf: BytesMut,
         max_chunk: usize,
         // An item taken from `inner` that must wait until `buf` has been yielded.
-        held: Option<Result<Message, <S::Item as StreamItem>::Error>>,
+        held: Option<S::Item>,
         // A zero-copy payload to yield right after the chunk just returned.
         queued: Option<Bytes>,
         // A large multi-line event being written out line by line, over several chunks.
@@ -191,45 +191,51 @@ where
             *this.sent = true;
             return Poll::Ready(Some(Ok(payload)));
         }
+        let max_chunk = *this.max_chunk;
         loop {
             if let Some(partial) = this.partial.as_mut() {
-                if !partial.write(this.buf, *this.max_chunk) {
+                if !partial.write(this.buf, max_chunk) {
                     break; // the chunk is full; the event goes on in the next one
                 }
                 *this.partial = None;
             }
             // (`is_some` first: taking from an empty slot would still copy the whole item.)
             let next = if this.held.is_some() {
-                Poll::Ready(this.held.take())
+                this.held.take()
             } else if *this.done {
-                Poll::Ready(None)
+                None
             } else {
-                this.inner
-                    .as_mut()
-                    .poll_next(cx)
-                    .map(|item| item.map(StreamItem::into_message))
+                match this.inner.as_mut().poll_next(cx) {
+                    Poll::Ready(next) => next,
+                    Poll::Pending if this.buf.is_empty() => {
+                        return poll_keep_alive(this.ticks, this.keep_alive, this.sent, cx);
+                    }
+                    Poll::Pending => break,
+                }
             };
-            let message = match next {
-                Poll::Ready(Some(Ok(message))) => message,
-                Poll::Ready(Some(Err(error))) => {
-                    if this.buf.is_empty() {
+            let Some(mut item) = next else {
+                *this.done = true;
+                if this.buf.is_empty() {
+                    return Poll::Ready(None);
+                }
+                break;
+            };
+            // The item is encoded where it lies and only ever moved to wait in `held`: moving
+            // an `Event` through the layers of `Option`, `Result` and a message enum copied it
+            // several times, which cost more than encoding a small one.
+            let Some(message) = item.message() else {
+                // An error: passed on in order, after what is buffered.
+                if !this.buf.is_empty() {
+                    *this.held = Some(item);
+                    break;
+                }
+                match item.into_error() {
+                    Some(error) => {
                         *this.sent = true;
                         return Poll::Ready(Some(Err(error)));
                     }
-                    *this.held = Some(Err(error));
-                    break;
+                    None => continue, // not reached: an item without a message is an error
                 }
-                Poll::Ready(None) => {
-                    *this.done = true;
-                    if this.buf.is_empty() {
-                        return Poll::Ready(None);
-                    }
-                    break;
-                }
-                Poll::Pending if this.buf.is_empty() => {
-                    return poll_keep_alive(this.ticks, this.keep_alive, this.sent, cx);
-                }
-                Poll::Pending => break,
             };
 
             // The bytes this item adds to the chunk buffer: all of it, only what goes around
@@ -239,39 +245,45 @@ where
             let need = match shape {
                 Shape::Whole => message.len_bound(),
                 Shape::ZeroCopy => message.len() - message.payload_len(),
-                Shape::Streamed => *this.max_chunk,
+                Shape::Streamed => max_chunk,
             };
             if this.buf.is_empty() && shape == Shape::Whole {
                 // An empty buffer first gets up to a block of room, so that the bound fits.
-                reserve(this.buf, need.min(*this.max_chunk), *this.max_chunk);
+                reserve(this.buf, need.min(max_chunk), max_chunk);
             }
             let room = this.buf.capacity() - this.buf.len();
-            let fits = need <= room && this.buf.len() + need <= *this.max_chunk;
+            let fits = need <= room && this.buf.len() + need <= max_chunk;
+            if fits && shape == Shape::Whole {
+                // The common case: a small item that fits the chunk being built.
+                message.encode_whole(this.buf);
+                continue;
+            }
             if !this.buf.is_empty() && (shape == Shape::Streamed || !fits) {
                 // Multi-line data may fit even so: it is encoded into the room left, in one
                 // scan, and taken back if it does not fit (measuring it first would scan it
                 // twice).
-                let budget = room.min(this.max_chunk.saturating_sub(this.buf.len()));
+                let budget = room.min(max_chunk.saturating_sub(this.buf.len()));
                 if let (Shape::Whole, Message::Event(event)) = (shape, &message) {
                     if !event.data_is_one_line() && event.encode_within(this.buf, budget) {
                         continue;
                     }
                 }
                 // Starts a new chunk: send what is buffered first.
-                *this.held = Some(Ok(message));
+                *this.held = Some(item);
                 break;
             }
             // An empty buffer is given room for what it must hold: for a whole item whose bound
             // is more than a block, the exact length, measured.
             let need = match shape {
-                Shape::Whole if !fits => message.len(),
+                Shape::Whole => message.len(),
                 _ => need,
             };
-            reserve(this.buf, need, *this.max_chunk);
+            reserve(this.buf, need, max_chunk);
             match (message, shape) {
-                (Message::Frame(frame), Shape::ZeroCopy) => {
+                (message, Shape::Whole) => message.encode_whole(this.buf),
+                (Message::Frame(frame), _) => {
                     // Sent right after whatever is buffered.
-                    *this.queued = Some(frame.into_bytes());
+                    *this.queued = Some(frame.take_bytes());
                     if this.buf.is_empty() {
                         return Poll::Ready(this.queued.take().map(Ok));
                     }
@@ -287,13 +299,11 @@ where
                     *this.sent = true;
                     return Poll::Ready(Some(Ok(head)));
                 }
-                (Message::Event(mut event), Shape::Streamed) => {
+                (Message::Event(event), Shape::Streamed) => {
                     // The head now; the data lines at the top of the loop, a chunk at a time.
                     event.put_head(this.buf);
                     *this.partial = event.data.take().map(|data| Partial { data, offset: 0 });
                 }
-                (Message::Frame(frame), _) => this.buf.put_slice(frame.as_bytes()),
-                (Message::Event(event), _) => event.encode_into(this.buf),
             }
         }
         *this.sent = true;
@@ -405,22 +415,29 @@ pub trait StreamItem: sealed::Sealed {
     /// The error the item may carry.
     type Error;
 
+    /// The event or frame, to be encoded (or taken apart) in place; `None` for an error.
     #[doc(hidden)]
-    fn into_message(self) -> Result<private::Message, Self::Error>;
+    fn message(&mut self) -> Option<private::Message<'_>>;
+
+    /// The error, if the item is one.
+    #[doc(hidden)]
+    fn into_error(self) -> Option<Self::Error>;
 }
 
 use private::Message;
 
 mod private {
     use crate::{Event, Frame};
+    use bytes::{BufMut, BytesMut};
 
-    /// An item, once its `Result` is unwrapped.
-    pub enum Message {
-        Event(Event),
-        Frame(Frame),
+    /// What an item holds, once its `Result` is unwrapped: borrowed, so that it is encoded
+    /// where it lies.
+    pub enum Message<'a> {
+        Event(&'a mut Event),
+        Frame(&'a mut Frame),
     }
 
-    impl Message {
+    impl Message<'_> {
         #[inline]
         pub(super) fn len(&self) -> usize {
             match self {
@@ -444,6 +461,15 @@ mod private {
             match self {
                 Message::Event(event) => event.data.as_ref().map_or(0, |d| d.len()),
                 Message::Frame(frame) => frame.len(),
+            }
+        }
+
+        /// Appends the whole item to `buf`.
+        #[inline]
+        pub(super) fn encode_whole(&self, buf: &mut BytesMut) {
+            match self {
+                Message::Event(event) => event.encode_into(buf),
+                Message::Frame(frame) => buf.put_slice(frame.as_bytes()),
             }
         }
 
@@ -482,31 +508,47 @@ enum Shape {
 impl sealed::Sealed for Event {}
 impl StreamItem for Event {
     type Error = Infallible;
-    fn into_message(self) -> Result<Message, Infallible> {
-        Ok(Message::Event(self))
+    #[inline]
+    fn message(&mut self) -> Option<Message<'_>> {
+        Some(Message::Event(self))
+    }
+    fn into_error(self) -> Option<Infallible> {
+        None
     }
 }
 
 impl sealed::Sealed for Frame {}
 impl StreamItem for Frame {
     type Error = Infallible;
-    fn into_message(self) -> Result<Message, Infallible> {
-        Ok(Message::Frame(self))
+    #[inline]
+    fn message(&mut self) -> Option<Message<'_>> {
+        Some(Message::Frame(self))
+    }
+    fn into_error(self) -> Option<Infallible> {
+        None
     }
 }
 
 impl<E> sealed::Sealed for Result<Event, E> {}
 impl<E> StreamItem for Result<Event, E> {
     type Error = E;
-    fn into_message(self) -> Result<Message, E> {
-        self.map(Message::Event)
+    #[inline]
+    fn message(&mut self) -> Option<Message<'_>> {
+        self.as_mut().ok().map(Message::Event)
+    }
+    fn into_error(self) -> Option<E> {
+        self.err()
     }
 }
 
 impl<E> sealed::Sealed for Result<Frame, E> {}
 impl<E> StreamItem for Result<Frame, E> {
     type Error = E;
-    fn into_message(self) -> Result<Message, E> {
-        self.map(Message::Frame)
+    #[inline]
+    fn message(&mut self) -> Option<Message<'_>> {
+        self.as_mut().ok().map(Message::Frame)
+    }
+    fn into_error(self) -> Option<E> {
+        self.err()
     }
 }
