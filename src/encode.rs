@@ -288,7 +288,7 @@ pub(crate) fn line_len(prefix: &[u8], line: &[u8]) -> usize {
 /// Splits off the first line of `s`: the text before the first CRLF, CR or LF, and the text
 /// after that break (`None` when `s` holds no break, so the last line may be empty: `"a\n"`
 /// is the two lines `"a"` and `""`).
-#[inline]
+#[inline(always)]
 pub(crate) fn split_line(s: &[u8]) -> (&[u8], Option<&[u8]>) {
     match find_break(s) {
         None => (s, None),
@@ -324,7 +324,7 @@ pub(crate) fn find_break_or_nul(s: &[u8]) -> Option<usize> {
     find::<true>(s)
 }
 
-#[inline]
+#[inline(always)]
 fn find<const NUL: bool>(s: &[u8]) -> Option<usize> {
     let len = s.len();
     if len >= 32 {

@@ -96,6 +96,7 @@
 
 extern crate alloc;
 
+mod chunk;
 pub mod encode;
 mod error;
 mod event;

@@ -1,11 +1,10 @@
 //! [`EventStream`]: a `Stream` of events in, a `Stream` of body chunks out.
 
-use crate::encode::{line_len, put_line, split_line, DATA};
+use crate::chunk::{Chunk, Message, Push};
 use crate::event::Event;
 use crate::frame::Frame;
 use crate::keep_alive::{KeepAlive, NoTicks};
-use crate::text::Text;
-use bytes::{BufMut, Bytes, BytesMut};
+use bytes::Bytes;
 use core::convert::Infallible;
 use core::pin::Pin;
 use core::task::{Context, Poll};
@@ -13,11 +12,6 @@ use futures_core::{FusedStream, Stream};
 
 /// Default largest chunk [`EventStream`] builds from events that are ready together: 16 KiB.
 pub const DEFAULT_MAX_CHUNK: usize = 16 * 1024;
-
-/// Events whose data, or frames whose bytes, are at least this long start a chunk of their own:
-/// one-line data and frames are then sent sharing the caller's memory instead of being copied
-/// into the chunk buffer; multi-line data is written line by line into bounded chunks.
-const ZERO_COPY_MIN: usize = 4 * 1024;
 
 pin_project_lite::pin_project! {
     /// Turns a [`Stream`] of events into a [`Stream`] of body chunks, `Result<Bytes, E>`.
@@ -88,16 +82,9 @@ pin_project_lite::pin_project! {
         #[pin]
         ticks: Option<K>,
         keep_alive: Bytes,
-        // The chunk being built. Invariant: holds only whole events, or the end of a
-        // zero-copy event (its closing "\n\n") followed by whole events.
-        buf: BytesMut,
-        max_chunk: usize,
-        // An item taken from `inner` that must wait until `buf` has been yielded.
+        chunk: Chunk,
+        // An item taken from `inner` that must wait for the next chunk.
         held: Option<S::Item>,
-        // A zero-copy payload to yield right after the chunk just returned.
-        queued: Option<Bytes>,
-        // A large multi-line event being written out line by line, over several chunks.
-        partial: Option<Partial>,
         // Whether anything was yielded since the last keep-alive tick.
         sent: bool,
         done: bool,
@@ -115,11 +102,8 @@ where
             inner,
             ticks: None,
             keep_alive: Bytes::new(),
-            buf: BytesMut::new(),
-            max_chunk: DEFAULT_MAX_CHUNK,
+            chunk: Chunk::new(DEFAULT_MAX_CHUNK),
             held: None,
-            queued: None,
-            partial: None,
             sent: false,
             done: false,
         }
@@ -137,7 +121,7 @@ where
     /// `0` sends every event in a chunk of its own. A small event larger than this is still
     /// sent in one chunk; large multi-line events are split into chunks of about this size.
     pub fn max_chunk(mut self, bytes: usize) -> Self {
-        self.max_chunk = bytes;
+        self.chunk.max = bytes;
         self
     }
 
@@ -161,11 +145,8 @@ where
             inner: self.inner,
             ticks: Some(keep_alive.ticks),
             keep_alive: keep_alive.frame,
-            buf: self.buf,
-            max_chunk: self.max_chunk,
+            chunk: self.chunk,
             held: self.held,
-            queued: self.queued,
-            partial: self.partial,
             sent: self.sent,
             done: self.done,
         }
@@ -187,127 +168,72 @@ where
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let mut this = self.project();
-        if let Some(payload) = this.queued.take() {
+        let chunk = this.chunk;
+        if let Some(payload) = chunk.queued.take() {
             *this.sent = true;
             return Poll::Ready(Some(Ok(payload)));
         }
-        let max_chunk = *this.max_chunk;
-        loop {
-            if let Some(partial) = this.partial.as_mut() {
-                if !partial.write(this.buf, max_chunk) {
-                    break; // the chunk is full; the event goes on in the next one
-                }
-                *this.partial = None;
-            }
-            // (`is_some` first: taking from an empty slot would still copy the whole item.)
-            let next = if this.held.is_some() {
-                this.held.take()
-            } else if *this.done {
-                None
-            } else {
-                match this.inner.as_mut().poll_next(cx) {
-                    Poll::Ready(next) => next,
-                    Poll::Pending if this.buf.is_empty() => {
+        // Items are looked at where they lie (in `held`, or where the inner stream put them)
+        // and only moved to wait in `held`.
+        while chunk.write_partial() {
+            let mut polled = None;
+            let held = this.held.is_some();
+            let item = match this.held.as_mut() {
+                Some(item) => item,
+                None if *this.done && chunk.is_empty() => return Poll::Ready(None),
+                None if *this.done => break,
+                None => match this.inner.as_mut().poll_next(cx) {
+                    // (`polled` is empty: `get_or_insert` skips the drop `insert` would make.)
+                    Poll::Ready(Some(item)) => polled.get_or_insert(item),
+                    Poll::Ready(None) => {
+                        *this.done = true;
+                        continue;
+                    }
+                    Poll::Pending if chunk.is_empty() => {
                         return poll_keep_alive(this.ticks, this.keep_alive, this.sent, cx);
                     }
                     Poll::Pending => break,
-                }
+                },
             };
-            let Some(mut item) = next else {
-                *this.done = true;
-                if this.buf.is_empty() {
-                    return Poll::Ready(None);
-                }
-                break;
-            };
-            // The item is encoded where it lies and only ever moved to wait in `held`: moving
-            // an `Event` through the layers of `Option`, `Result` and a message enum copied it
-            // several times, which cost more than encoding a small one.
-            let Some(message) = item.message() else {
+            let push = match item.message() {
+                Some(message) => chunk.push(message),
                 // An error: passed on in order, after what is buffered.
-                if !this.buf.is_empty() {
-                    *this.held = Some(item);
-                    break;
-                }
-                match item.into_error() {
+                None if !chunk.is_empty() => Push::Wait,
+                None => match this
+                    .held
+                    .take()
+                    .or(polled.take())
+                    .and_then(StreamItem::into_error)
+                {
                     Some(error) => {
                         *this.sent = true;
                         return Poll::Ready(Some(Err(error)));
                     }
                     None => continue, // not reached: an item without a message is an error
-                }
+                },
             };
-
-            // The bytes this item adds to the chunk buffer: all of it, only what goes around
-            // the shared payload of a zero-copy item, or the head of a streamed one. For
-            // multi-line data `len_bound` is an upper bound, found without scanning the data.
-            let shape = message.shape();
-            let need = match shape {
-                Shape::Whole => message.len_bound(),
-                Shape::ZeroCopy => message.len() - message.payload_len(),
-                Shape::Streamed => max_chunk,
-            };
-            if this.buf.is_empty() && shape == Shape::Whole {
-                // An empty buffer first gets up to a block of room, so that the bound fits.
-                reserve(this.buf, need.min(max_chunk), max_chunk);
+            // Done with the item (unless it waits): it is dropped where it is, in `polled` at
+            // the end of this turn or here in `held`.
+            if held && !matches!(push, Push::Wait) {
+                *this.held = None;
             }
-            let room = this.buf.capacity() - this.buf.len();
-            let fits = need <= room && this.buf.len() + need <= max_chunk;
-            if fits && shape == Shape::Whole {
-                // The common case: a small item that fits the chunk being built.
-                message.encode_whole(this.buf);
-                continue;
-            }
-            if !this.buf.is_empty() && (shape == Shape::Streamed || !fits) {
-                // Multi-line data may fit even so: it is encoded into the room left, in one
-                // scan, and taken back if it does not fit (measuring it first would scan it
-                // twice).
-                let budget = room.min(max_chunk.saturating_sub(this.buf.len()));
-                if let (Shape::Whole, Message::Event(event)) = (shape, &message) {
-                    if !event.data_is_one_line() && event.encode_within(this.buf, budget) {
-                        continue;
-                    }
-                }
-                // Starts a new chunk: send what is buffered first.
-                *this.held = Some(item);
-                break;
-            }
-            // An empty buffer is given room for what it must hold: for a whole item whose bound
-            // is more than a block, the exact length, measured.
-            let need = match shape {
-                Shape::Whole => message.len(),
-                _ => need,
-            };
-            reserve(this.buf, need, max_chunk);
-            match (message, shape) {
-                (message, Shape::Whole) => message.encode_whole(this.buf),
-                (Message::Frame(frame), _) => {
-                    // Sent right after whatever is buffered.
-                    *this.queued = Some(frame.take_bytes());
-                    if this.buf.is_empty() {
-                        return Poll::Ready(this.queued.take().map(Ok));
+            match push {
+                Push::Added => {}
+                Push::Full => break,
+                Push::Wait => {
+                    if !held {
+                        *this.held = polled;
                     }
                     break;
                 }
-                (Message::Event(event), Shape::ZeroCopy) => {
-                    // Buffered events, this event's head and `data: ` make one chunk; the payload
-                    // follows as it is; its closing "\n\n" opens the next chunk.
-                    let payload = event.encode_zero_copy(this.buf);
-                    let head = this.buf.split().freeze();
-                    this.buf.put_slice(b"\n\n");
-                    *this.queued = Some(payload);
+                Push::Send(bytes) => {
                     *this.sent = true;
-                    return Poll::Ready(Some(Ok(head)));
-                }
-                (Message::Event(event), Shape::Streamed) => {
-                    // The head now; the data lines at the top of the loop, a chunk at a time.
-                    event.put_head(this.buf);
-                    *this.partial = event.data.take().map(|data| Partial { data, offset: 0 });
+                    return Poll::Ready(Some(Ok(bytes)));
                 }
             }
         }
         *this.sent = true;
-        Poll::Ready(Some(Ok(this.buf.split().freeze())))
+        Poll::Ready(Some(Ok(chunk.take())))
     }
 }
 
@@ -318,68 +244,7 @@ where
     K: Stream,
 {
     fn is_terminated(&self) -> bool {
-        self.done
-            && self.buf.is_empty()
-            && self.held.is_none()
-            && self.queued.is_none()
-            && self.partial.is_none()
-    }
-}
-
-/// The data of a large multi-line event, being written out line by line: whole `data:` lines
-/// into each chunk until it is full, so even a huge event needs no buffer larger than a chunk
-/// (or its longest line) and is never measured in advance.
-struct Partial {
-    data: Text,
-    /// Where the next line starts.
-    offset: usize,
-}
-
-impl Partial {
-    /// Appends whole lines to `buf` while it has room within `max_chunk` (always at least one
-    /// line), then the event's closing empty line once the last line is written. Returns
-    /// whether the event is complete.
-    fn write(&mut self, buf: &mut BytesMut, max_chunk: usize) -> bool {
-        let data = self.data.as_bytes();
-        let mut rest = &data[self.offset..];
-        loop {
-            let (line, next) = split_line(rest);
-            let len = line_len(DATA, line) + 1; // and room for the closing empty line
-            let room = buf.capacity() - buf.len();
-            if !buf.is_empty() && (buf.len() + len > max_chunk || len > room) {
-                self.offset = data.len() - rest.len();
-                return false;
-            }
-            reserve(buf, len, max_chunk);
-            put_line(buf, DATA, line);
-            match next {
-                Some(next) => rest = next,
-                None => {
-                    buf.put_u8(b'\n');
-                    return true;
-                }
-            }
-        }
-    }
-}
-
-/// Makes room for `additional` bytes in the chunk buffer. An empty buffer reuses its block if
-/// every chunk cut from it has been dropped, or starts a block of `max(additional, block)`
-/// bytes. A buffer that holds bytes is only ever grown, never replaced (callers send what is
-/// buffered first when it lacks room, so this does not happen on their paths).
-#[inline]
-fn reserve(buf: &mut BytesMut, additional: usize, block: usize) {
-    if buf.capacity() - buf.len() < additional {
-        grow(buf, additional, block);
-    }
-}
-
-#[cold]
-fn grow(buf: &mut BytesMut, additional: usize, block: usize) {
-    if !buf.is_empty() {
-        buf.reserve(additional);
-    } else if !buf.try_reclaim(additional.max(block)) {
-        *buf = BytesMut::with_capacity(additional.max(block));
+        self.done && self.held.is_none() && self.chunk.is_done()
     }
 }
 
@@ -417,92 +282,11 @@ pub trait StreamItem: sealed::Sealed {
 
     /// The event or frame, to be encoded (or taken apart) in place; `None` for an error.
     #[doc(hidden)]
-    fn message(&mut self) -> Option<private::Message<'_>>;
+    fn message(&mut self) -> Option<Message<'_>>;
 
     /// The error, if the item is one.
     #[doc(hidden)]
     fn into_error(self) -> Option<Self::Error>;
-}
-
-use private::Message;
-
-mod private {
-    use crate::{Event, Frame};
-    use bytes::{BufMut, BytesMut};
-
-    /// What an item holds, once its `Result` is unwrapped: borrowed, so that it is encoded
-    /// where it lies.
-    pub enum Message<'a> {
-        Event(&'a mut Event),
-        Frame(&'a mut Frame),
-    }
-
-    impl Message<'_> {
-        #[inline]
-        pub(super) fn len(&self) -> usize {
-            match self {
-                Message::Event(event) => event.encoded_len(),
-                Message::Frame(frame) => frame.len(),
-            }
-        }
-
-        /// At least `len`, found without scanning multi-line data.
-        #[inline]
-        pub(super) fn len_bound(&self) -> usize {
-            match self {
-                Message::Event(event) => event.encoded_len_bound(),
-                Message::Frame(frame) => frame.len(),
-            }
-        }
-
-        /// Bytes of the item that can be sent without copying (when `ZeroCopy`).
-        #[inline]
-        pub(super) fn payload_len(&self) -> usize {
-            match self {
-                Message::Event(event) => event.data.as_ref().map_or(0, |d| d.len()),
-                Message::Frame(frame) => frame.len(),
-            }
-        }
-
-        /// Appends the whole item to `buf`.
-        #[inline]
-        pub(super) fn encode_whole(&self, buf: &mut BytesMut) {
-            match self {
-                Message::Event(event) => event.encode_into(buf),
-                Message::Frame(frame) => buf.put_slice(frame.as_bytes()),
-            }
-        }
-
-        /// How the item goes out: large one-line data and large frames as they are; large
-        /// multi-line data line by line; everything else encoded whole into the chunk.
-        #[inline]
-        pub(super) fn shape(&self) -> super::Shape {
-            use super::{Shape, ZERO_COPY_MIN};
-            match self {
-                Message::Frame(frame) if frame.len() >= ZERO_COPY_MIN => Shape::ZeroCopy,
-                Message::Event(event)
-                    if event
-                        .data
-                        .as_ref()
-                        .is_some_and(|d| d.len() >= ZERO_COPY_MIN) =>
-                {
-                    match event.data_is_one_line() {
-                        true => Shape::ZeroCopy,
-                        false => Shape::Streamed,
-                    }
-                }
-                _ => Shape::Whole,
-            }
-        }
-    }
-}
-
-/// See `Message::shape`.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Shape {
-    Whole,
-    ZeroCopy,
-    Streamed,
 }
 
 impl sealed::Sealed for Event {}

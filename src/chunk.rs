@@ -1,0 +1,310 @@
+//! [`Chunk`]: how [`EventStream`](crate::EventStream) packs events into body chunks.
+
+use crate::encode::{line_len, put_line, split_line, DATA};
+use crate::event::Event;
+use crate::frame::Frame;
+use crate::text::Text;
+use bytes::{BufMut, Bytes, BytesMut};
+
+/// Events whose data, or frames whose bytes, are at least this long start a chunk of their own:
+/// one-line data and frames are then sent sharing the caller's memory instead of being copied
+/// into the chunk buffer; multi-line data is written line by line into bounded chunks.
+const ZERO_COPY_MIN: usize = 4 * 1024;
+
+/// An item of the inner stream, once its `Result` is unwrapped: borrowed, so that it is encoded
+/// where it lies. (Moving an `Event` through the layers of `Option`, `Result` and an enum of
+/// its own copied it several times, which cost more than encoding a small one.)
+pub enum Message<'a> {
+    /// An event, to encode.
+    Event(&'a mut Event),
+    /// Bytes already encoded.
+    Frame(&'a mut Frame),
+}
+
+/// The chunk being built, and what must follow it.
+pub(crate) struct Chunk {
+    /// Invariant: holds only whole events, or the end of a zero-copy event (its closing "\n\n")
+    /// followed by whole events.
+    buf: BytesMut,
+    /// The largest chunk built from several items.
+    pub(crate) max: usize,
+    /// A zero-copy payload to yield right after the chunk just returned.
+    pub(crate) queued: Option<Bytes>,
+    /// A large multi-line event being written out line by line, over several chunks.
+    partial: Option<Partial>,
+}
+
+/// What [`Chunk::push`] did with an item.
+pub(crate) enum Push {
+    /// Added it; the chunk can take more.
+    Added,
+    /// Added it, and queued its payload: send the chunk now, then the payload.
+    Full,
+    /// Left it alone: it starts the next chunk, so send this one first.
+    Wait,
+    /// Took it, and this must be sent now (before the chunk).
+    Send(Bytes),
+}
+
+/// How an item goes out; see [`Message::shape`].
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Shape {
+    /// Encoded whole into the chunk.
+    Whole,
+    /// Large one-line data or a large frame, sent as it is.
+    ZeroCopy,
+    /// Large multi-line data, written line by line.
+    Streamed,
+}
+
+impl Chunk {
+    pub(crate) fn new(max: usize) -> Chunk {
+        Chunk {
+            buf: BytesMut::new(),
+            max,
+            queued: None,
+            partial: None,
+        }
+    }
+
+    /// Nothing is buffered or still to be written.
+    pub(crate) fn is_done(&self) -> bool {
+        self.buf.is_empty() && self.queued.is_none() && self.partial.is_none()
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.buf.is_empty()
+    }
+
+    /// The chunk built so far; the buffer starts the next one.
+    pub(crate) fn take(&mut self) -> Bytes {
+        self.buf.split().freeze()
+    }
+
+    /// Goes on writing a large event begun in an earlier chunk; returns whether it is done
+    /// (or there was none), so the chunk can take more.
+    #[inline]
+    pub(crate) fn write_partial(&mut self) -> bool {
+        self.partial.is_none() || self.continue_partial()
+    }
+
+    #[cold]
+    fn continue_partial(&mut self) -> bool {
+        let Some(partial) = &mut self.partial else {
+            return true;
+        };
+        if !partial.write(&mut self.buf, self.max) {
+            return false; // the chunk is full; the event goes on in the next one
+        }
+        self.partial = None;
+        true
+    }
+
+    /// Adds an item to the chunk, if it belongs in it.
+    ///
+    /// Small items are encoded into the buffer while it stays within `max`; nothing waits for
+    /// more. Large items (see [`ZERO_COPY_MIN`]) start a chunk of their own: one-line data and
+    /// frames are sent sharing the caller's memory, multi-line data line by line.
+    #[inline(always)]
+    pub(crate) fn push(&mut self, message: Message<'_>) -> Push {
+        // The common case, kept small so that it inlines into the caller's loop: a small item
+        // whose length (or, for multi-line data, its bound, found without a scan) fits the room
+        // left in the chunk.
+        if message.shape() == Shape::Whole {
+            let need = message.len_bound();
+            let len = self.buf.len();
+            if need <= self.buf.capacity() - len && len + need <= self.max {
+                message.encode_whole(&mut self.buf);
+                return Push::Added;
+            }
+        }
+        self.push_other(message)
+    }
+
+    /// [`push`](Self::push), for whatever the common case does not cover.
+    #[inline(never)]
+    fn push_other(&mut self, message: Message<'_>) -> Push {
+        // The bytes this item adds to the chunk buffer: all of it, only what goes around the
+        // shared payload of a zero-copy item, or the head of a streamed one. For multi-line data
+        // `len_bound` is an upper bound, found without scanning the data.
+        let shape = message.shape();
+        let need = match shape {
+            Shape::Whole => message.len_bound(),
+            Shape::ZeroCopy => message.len() - message.payload_len(),
+            Shape::Streamed => self.max,
+        };
+        if self.buf.is_empty() && shape == Shape::Whole {
+            // An empty buffer first gets up to a block of room, so that the bound fits.
+            reserve(&mut self.buf, need.min(self.max), self.max);
+        }
+        let room = self.buf.capacity() - self.buf.len();
+        let fits = need <= room && self.buf.len() + need <= self.max;
+        if fits && shape == Shape::Whole {
+            message.encode_whole(&mut self.buf);
+            return Push::Added;
+        }
+        if !self.buf.is_empty() && (shape == Shape::Streamed || !fits) {
+            // Multi-line data may fit even so: it is encoded into the room left, in one scan,
+            // and taken back if it does not fit (measuring it first would scan it twice).
+            let budget = room.min(self.max.saturating_sub(self.buf.len()));
+            if let (Shape::Whole, Message::Event(event)) = (shape, &message) {
+                if !event.data_is_one_line() && event.encode_within(&mut self.buf, budget) {
+                    return Push::Added;
+                }
+            }
+            return Push::Wait;
+        }
+        // An empty buffer is given room for what it must hold: for a whole item whose bound is
+        // more than a block, the exact length, measured.
+        let need = match shape {
+            Shape::Whole => message.len(),
+            _ => need,
+        };
+        reserve(&mut self.buf, need, self.max);
+        match (message, shape) {
+            (message, Shape::Whole) => {
+                message.encode_whole(&mut self.buf);
+                Push::Added
+            }
+            // Sent right after whatever is buffered.
+            (Message::Frame(frame), _) if self.buf.is_empty() => Push::Send(frame.take_bytes()),
+            (Message::Frame(frame), _) => {
+                self.queued = Some(frame.take_bytes());
+                Push::Full
+            }
+            (Message::Event(event), Shape::ZeroCopy) => {
+                // Buffered events, this event's head and `data: ` make one chunk; the payload
+                // follows as it is; its closing "\n\n" opens the next chunk.
+                let payload = event.encode_zero_copy(&mut self.buf);
+                let head = self.take();
+                self.buf.put_slice(b"\n\n");
+                self.queued = Some(payload);
+                Push::Send(head)
+            }
+            (Message::Event(event), Shape::Streamed) => {
+                // The head now; the data lines in `write_partial`, a chunk at a time.
+                event.put_head(&mut self.buf);
+                self.partial = event.data.take().map(|data| Partial { data, offset: 0 });
+                Push::Added
+            }
+        }
+    }
+}
+
+impl Message<'_> {
+    #[inline]
+    fn len(&self) -> usize {
+        match self {
+            Message::Event(event) => event.encoded_len(),
+            Message::Frame(frame) => frame.len(),
+        }
+    }
+
+    /// At least `len`, found without scanning multi-line data.
+    #[inline]
+    fn len_bound(&self) -> usize {
+        match self {
+            Message::Event(event) => event.encoded_len_bound(),
+            Message::Frame(frame) => frame.len(),
+        }
+    }
+
+    /// Bytes of the item that can be sent without copying (when `ZeroCopy`).
+    #[inline]
+    fn payload_len(&self) -> usize {
+        match self {
+            Message::Event(event) => event.data.as_ref().map_or(0, |d| d.len()),
+            Message::Frame(frame) => frame.len(),
+        }
+    }
+
+    /// Appends the whole item to `buf`.
+    #[inline]
+    fn encode_whole(&self, buf: &mut BytesMut) {
+        match self {
+            Message::Event(event) => event.encode_into(buf),
+            Message::Frame(frame) => buf.put_slice(frame.as_bytes()),
+        }
+    }
+
+    /// How the item goes out: large one-line data and large frames as they are; large
+    /// multi-line data line by line; everything else encoded whole into the chunk.
+    #[inline]
+    fn shape(&self) -> Shape {
+        match self {
+            Message::Frame(frame) if frame.len() >= ZERO_COPY_MIN => Shape::ZeroCopy,
+            Message::Event(event)
+                if event
+                    .data
+                    .as_ref()
+                    .is_some_and(|d| d.len() >= ZERO_COPY_MIN) =>
+            {
+                match event.data_is_one_line() {
+                    true => Shape::ZeroCopy,
+                    false => Shape::Streamed,
+                }
+            }
+            _ => Shape::Whole,
+        }
+    }
+}
+
+/// The data of a large multi-line event, being written out line by line: whole `data:` lines
+/// into each chunk until it is full, so even a huge event needs no buffer larger than a chunk
+/// (or its longest line) and is never measured in advance.
+struct Partial {
+    data: Text,
+    /// Where the next line starts.
+    offset: usize,
+}
+
+impl Partial {
+    /// Appends whole lines to `buf` while it has room within `max_chunk` (always at least one
+    /// line), then the event's closing empty line once the last line is written. Returns
+    /// whether the event is complete.
+    // Its own function (the line loop of large events), not inlined into the cold caller,
+    // which would compile it for size.
+    #[inline(never)]
+    fn write(&mut self, buf: &mut BytesMut, max_chunk: usize) -> bool {
+        let data = self.data.as_bytes();
+        let mut rest = &data[self.offset..];
+        loop {
+            let (line, next) = split_line(rest);
+            let len = line_len(DATA, line) + 1; // and room for the closing empty line
+            let room = buf.capacity() - buf.len();
+            if !buf.is_empty() && (buf.len() + len > max_chunk || len > room) {
+                self.offset = data.len() - rest.len();
+                return false;
+            }
+            reserve(buf, len, max_chunk);
+            put_line(buf, DATA, line);
+            match next {
+                Some(next) => rest = next,
+                None => {
+                    buf.put_u8(b'\n');
+                    return true;
+                }
+            }
+        }
+    }
+}
+
+/// Makes room for `additional` bytes in the chunk buffer. An empty buffer reuses its block if
+/// every chunk cut from it has been dropped, or starts a block of `max(additional, block)`
+/// bytes. A buffer that holds bytes is only ever grown, never replaced (callers send what is
+/// buffered first when it lacks room, so this does not happen on their paths).
+#[inline]
+fn reserve(buf: &mut BytesMut, additional: usize, block: usize) {
+    if buf.capacity() - buf.len() < additional {
+        grow(buf, additional, block);
+    }
+}
+
+#[cold]
+fn grow(buf: &mut BytesMut, additional: usize, block: usize) {
+    if !buf.is_empty() {
+        buf.reserve(additional);
+    } else if !buf.try_reclaim(additional.max(block)) {
+        *buf = BytesMut::with_capacity(additional.max(block));
+    }
+}
