@@ -176,24 +176,26 @@ where
         // Items are looked at where they lie (in `held`, or where the inner stream put them)
         // and only moved to wait in `held`.
         while chunk.write_partial() {
-            let mut polled = None;
             let held = this.held.is_some();
+            let mut polled = Poll::Pending;
             let item = match this.held.as_mut() {
                 Some(item) => item,
                 None if *this.done && chunk.is_empty() => return Poll::Ready(None),
                 None if *this.done => break,
-                None => match this.inner.as_mut().poll_next(cx) {
-                    // (`polled` is empty: `get_or_insert` skips the drop `insert` would make.)
-                    Poll::Ready(Some(item)) => polled.get_or_insert(item),
-                    Poll::Ready(None) => {
-                        *this.done = true;
-                        continue;
+                None => {
+                    polled = this.inner.as_mut().poll_next(cx);
+                    match &mut polled {
+                        Poll::Ready(Some(item)) => item,
+                        Poll::Ready(None) => {
+                            *this.done = true;
+                            continue;
+                        }
+                        Poll::Pending if chunk.is_empty() => {
+                            return poll_keep_alive(this.ticks, this.keep_alive, this.sent, cx);
+                        }
+                        Poll::Pending => break,
                     }
-                    Poll::Pending if chunk.is_empty() => {
-                        return poll_keep_alive(this.ticks, this.keep_alive, this.sent, cx);
-                    }
-                    Poll::Pending => break,
-                },
+                }
             };
             let push = match item.message() {
                 Some(message) => chunk.push(message),
@@ -202,7 +204,7 @@ where
                 None => match this
                     .held
                     .take()
-                    .or(polled.take())
+                    .or(ready(polled))
                     .and_then(StreamItem::into_error)
                 {
                     Some(error) => {
@@ -222,7 +224,7 @@ where
                 Push::Full => break,
                 Push::Wait => {
                     if !held {
-                        *this.held = polled;
+                        *this.held = ready(polled);
                     }
                     break;
                 }
@@ -245,6 +247,14 @@ where
 {
     fn is_terminated(&self) -> bool {
         self.done && self.held.is_none() && self.chunk.is_done()
+    }
+}
+
+/// The item of a `Poll` of the inner stream, if it was ready with one.
+fn ready<T>(poll: Poll<Option<T>>) -> Option<T> {
+    match poll {
+        Poll::Ready(item) => item,
+        Poll::Pending => None,
     }
 }
 
