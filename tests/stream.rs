@@ -372,11 +372,102 @@ fn item() -> impl Strategy<Value = Result<Event, u8>> {
     ]
 }
 
+/// What a property-test item encodes to.
+trait Wire {
+    fn wire(&self) -> Vec<u8>;
+}
+
+impl Wire for Event {
+    fn wire(&self) -> Vec<u8> {
+        self.to_bytes().to_vec()
+    }
+}
+
+impl Wire for Frame {
+    fn wire(&self) -> Vec<u8> {
+        self.as_bytes().to_vec()
+    }
+}
+
+/// Invariants 4 and 5: chunking changes boundaries only, respects the cap, and never holds an
+/// item back when the inner stream is pending; errors come out in order.
+fn check_coalescing<T>(
+    steps: &[(Result<T, u8>, bool)],
+    cap: usize,
+    keep_chunks: bool,
+) -> Result<(), TestCaseError>
+where
+    T: Wire + Clone,
+    Result<T, u8>: sse_wire::StreamItem<Error = u8>,
+{
+    let mut script = Vec::new();
+    let mut want = Vec::new();
+    let mut want_errors = Vec::new();
+    let mut ends = Vec::new();
+    for (item, pending_after) in steps {
+        match item {
+            Ok(item) => {
+                want.extend_from_slice(&item.wire());
+                ends.push(want.len());
+            }
+            Err(e) => want_errors.push((want.len(), *e)),
+        }
+        script.push(Step::Item(item.clone()));
+        if *pending_after {
+            script.push(Step::Pending);
+        }
+    }
+    let total = script.len();
+    let (inner, remaining) = Script::new(script.clone(), false);
+    let mut s = EventStream::new(inner).max_chunk(cap);
+    let waker = noop_waker();
+    let mut cx = Context::from_waker(&waker);
+    let mut got = Vec::new();
+    let mut got_errors = Vec::new();
+    let mut kept = Vec::new();
+    loop {
+        match Pin::new(&mut s).poll_next(&mut cx) {
+            Poll::Ready(Some(Ok(c))) => {
+                prop_assert!(!c.is_empty());
+                let start = got.len();
+                got.extend_from_slice(&c);
+                if keep_chunks {
+                    kept.push(c.clone());
+                }
+                // A chunk over the cap is one item alone, or a piece of one: no item ends
+                // strictly inside it.
+                if c.len() > cap {
+                    prop_assert!(
+                        !ends.iter().any(|&e| start < e && e < got.len()),
+                        "a {}-byte chunk over the cap of {} joins items",
+                        c.len(),
+                        cap
+                    );
+                }
+            }
+            Poll::Ready(Some(Err(e))) => got_errors.push((got.len(), e)),
+            Poll::Ready(None) => break,
+            Poll::Pending => {
+                // No added delay: everything the inner stream yielded so far is out.
+                let consumed = total - remaining.borrow().len();
+                let mut sent = Vec::new();
+                for step in &script[..consumed] {
+                    if let Step::Item(Ok(item)) = step {
+                        sent.extend_from_slice(&item.wire());
+                    }
+                }
+                prop_assert_eq!(&got, &sent);
+            }
+        }
+    }
+    prop_assert_eq!(&got, &want);
+    prop_assert_eq!(&got_errors, &want_errors);
+    Ok(())
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
 
-    /// Invariants 4 and 5: chunking changes boundaries only, respects the cap, and never holds
-    /// an event back when the inner stream is pending.
     #[test]
     fn coalescing_only_moves_chunk_boundaries(
         steps in prop::collection::vec((item(), any::<bool>()), 0..40),
@@ -385,64 +476,17 @@ proptest! {
         // blocks; dropping them at once lets it; both paths must give the same bytes.
         keep_chunks in any::<bool>(),
     ) {
-        let mut script = Vec::new();
-        let mut want = Vec::new();
-        let mut want_errors = Vec::new();
-        let mut ends = Vec::new();
-        for (item, pending_after) in &steps {
-            match item {
-                Ok(ev) => {
-                    want.extend_from_slice(&ev.to_bytes());
-                    ends.push(want.len());
-                }
-                Err(e) => want_errors.push((want.len(), *e)),
-            }
-            script.push(Step::Item(item.clone()));
-            if *pending_after { script.push(Step::Pending); }
-        }
-        let total = script.len();
-        let (inner, remaining) = Script::new(script.clone(), false);
-        let mut s = EventStream::new(inner).max_chunk(cap);
-        let waker = noop_waker();
-        let mut cx = Context::from_waker(&waker);
-        let mut got = Vec::new();
-        let mut got_errors = Vec::new();
-        let mut kept = Vec::new();
-        loop {
-            match Pin::new(&mut s).poll_next(&mut cx) {
-                Poll::Ready(Some(Ok(c))) => {
-                    prop_assert!(!c.is_empty());
-                    let start = got.len();
-                    got.extend_from_slice(&c);
-                    if keep_chunks {
-                        kept.push(c.clone());
-                    }
-                    // A chunk over the cap is one event alone, or a piece of one: no event ends
-                    // strictly inside it.
-                    if c.len() > cap {
-                        prop_assert!(
-                            !ends.iter().any(|&e| start < e && e < got.len()),
-                            "a {}-byte chunk over the cap of {} joins events", c.len(), cap
-                        );
-                    }
-                }
-                Poll::Ready(Some(Err(e))) => got_errors.push((got.len(), e)),
-                Poll::Ready(None) => break,
-                Poll::Pending => {
-                    // No added delay: everything the inner stream yielded so far is out.
-                    let consumed = total - remaining.borrow().len();
-                    let mut sent = Vec::new();
-                    for step in &script[..consumed] {
-                        if let Step::Item(Ok(ev)) = step {
-                            ev.encode_into(&mut sent);
-                        }
-                    }
-                    prop_assert_eq!(&got, &sent);
-                }
-            }
-        }
-        prop_assert_eq!(&got, &want);
-        prop_assert_eq!(&got_errors, &want_errors);
+        check_coalescing(&steps, cap, keep_chunks)?;
+    }
+
+    /// The same for frames, small (copied into the chunk) and large (sent as they are).
+    #[test]
+    fn coalescing_frames_only_moves_chunk_boundaries(
+        steps in prop::collection::vec((item().prop_map(|i| i.map(Frame::from)), any::<bool>()), 0..40),
+        cap in prop_oneof![Just(0usize), 1usize..200, Just(sse_wire::DEFAULT_MAX_CHUNK)],
+        keep_chunks in any::<bool>(),
+    ) {
+        check_coalescing(&steps, cap, keep_chunks)?;
     }
 }
 
