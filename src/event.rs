@@ -2,7 +2,7 @@
 
 use crate::encode::{find_break, find_break_or_nul, line_len, DATA};
 use crate::error::{Error, Field};
-use crate::text::{Str, Text};
+use crate::text::{check_utf8_and_breaks, Str, Text};
 use alloc::boxed::Box;
 use alloc::vec::Vec;
 use bytes::Bytes;
@@ -132,11 +132,18 @@ impl Event {
     /// assert_eq!(Event::new().data(" a\r\nb\n").to_bytes(), "data:  a\ndata: b\ndata:\n\n");
     /// ```
     #[inline]
-    pub fn data(mut self, data: impl Into<Text>) -> Event {
+    pub fn data(self, data: impl Into<Text>) -> Event {
         let data = data.into();
-        self.one_line_len = match find_break(data.as_bytes()) {
-            None => line_len(DATA, data.as_bytes()),
-            Some(_) => 0,
+        let has_break = find_break(data.as_bytes()).is_some();
+        self.with_data(data, has_break)
+    }
+
+    /// Sets the data, given whether it holds a line break.
+    #[inline]
+    fn with_data(mut self, data: Text, has_break: bool) -> Event {
+        self.one_line_len = match has_break {
+            false => line_len(DATA, data.as_bytes()),
+            true => 0,
         };
         self.data = Some(data);
         self
@@ -156,11 +163,13 @@ impl Event {
     /// # Ok::<(), Error>(())
     /// ```
     pub fn data_utf8(self, data: Bytes) -> Result<Event, Error> {
-        let text = Text::try_from(data).map_err(|e| Error::InvalidUtf8 {
-            field: Field::Data,
-            valid_up_to: e.valid_up_to(),
-        })?;
-        Ok(self.data(text))
+        match check_utf8_and_breaks(&data) {
+            Ok(has_break) => Ok(self.with_data(Text::from_utf8_bytes(data), has_break)),
+            Err(valid_up_to) => Err(Error::InvalidUtf8 {
+                field: Field::Data,
+                valid_up_to,
+            }),
+        }
     }
 
     /// Sets the data to `value` serialized as JSON (requires the `json` feature).

@@ -140,14 +140,25 @@ proptest! {
         prop_assert_eq!(p.blank_lines, built.len());
     }
 
-    /// Data from `Bytes` is shared when valid and refused (at the right byte) when not.
+    /// Data from `Bytes` is shared when valid and refused (at the right byte) when not. It is
+    /// checked a block of 16 KiB at a time, so the inputs also cross the first and second block
+    /// boundary, with characters, breaks and bad bytes cut by it.
     #[test]
-    fn data_from_bytes(raw in prop::collection::vec(any::<u8>(), 0..64)) {
+    fn data_from_bytes(
+        filler in prop_oneof![Just(0usize), 16_370usize..16_390, 32_750usize..32_770],
+        tail in prop_oneof![
+            prop::collection::vec(any::<u8>(), 0..64),
+            "[a\r\néあ😀]{0,16}".prop_map(String::into_bytes),
+        ],
+    ) {
+        let mut raw = vec![b'a'; filler];
+        raw.extend_from_slice(&tail);
         let result = Event::new().data_utf8(Bytes::from(raw.clone()));
         match std::str::from_utf8(&raw) {
             Ok(s) => {
                 let ev = result.unwrap();
                 prop_assert_eq!(ev.get_data(), Some(s));
+                prop_assert_eq!(ev.to_bytes(), Event::new().data(s).to_bytes());
             }
             Err(e) => prop_assert_eq!(
                 result.unwrap_err(),
