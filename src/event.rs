@@ -132,18 +132,11 @@ impl Event {
     /// assert_eq!(Event::new().data(" a\r\nb\n").to_bytes(), "data:  a\ndata: b\ndata:\n\n");
     /// ```
     #[inline]
-    pub fn data(self, data: impl Into<Text>) -> Event {
+    pub fn data(mut self, data: impl Into<Text>) -> Event {
         let data = data.into();
-        let has_break = find_break(data.as_bytes()).is_some();
-        self.with_data(data, has_break)
-    }
-
-    /// Sets the data, given whether it holds a line break.
-    #[inline]
-    fn with_data(mut self, data: Text, has_break: bool) -> Event {
-        self.one_line_len = match has_break {
-            false => line_len(DATA, data.as_bytes()),
-            true => 0,
+        self.one_line_len = match find_break(data.as_bytes()) {
+            None => line_len(DATA, data.as_bytes()),
+            Some(_) => 0,
         };
         self.data = Some(data);
         self
@@ -164,7 +157,15 @@ impl Event {
     /// ```
     pub fn data_utf8(self, data: Bytes) -> Result<Event, Error> {
         match check_utf8_and_breaks(&data) {
-            Ok(has_break) => Ok(self.with_data(Text::from_utf8_bytes(data), has_break)),
+            Ok(has_break) => {
+                let mut event = self;
+                event.one_line_len = match has_break {
+                    false => line_len(DATA, &data),
+                    true => 0,
+                };
+                event.data = Some(Text::from_utf8_bytes(data));
+                Ok(event)
+            }
             Err(valid_up_to) => Err(Error::InvalidUtf8 {
                 field: Field::Data,
                 valid_up_to,
