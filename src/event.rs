@@ -158,6 +158,8 @@ impl Event {
     pub fn data_utf8(self, data: Bytes) -> Result<Event, Error> {
         match check_utf8_and_breaks(&data) {
             Ok(has_break) => {
+                // The fields as `data` sets them. (A helper shared by both, taking the event by
+                // reference, cost `data` 15 instructions per event on tiny events.)
                 let mut event = self;
                 event.one_line_len = match has_break {
                     false => line_len(DATA, &data),
