@@ -42,7 +42,7 @@ pub(crate) enum Push {
     Full,
     /// Left it alone: it starts the next chunk, so send this one first.
     Wait,
-    /// Took it, and this must be sent now (before the chunk).
+    /// Took it: these bytes go out now (they start with whatever was buffered before it).
     Send(Bytes),
 }
 
