@@ -48,7 +48,8 @@ pub struct Text(Repr);
 #[repr(u64)]
 enum Repr {
     Str(Str),
-    /// Invariant: valid UTF-8 (checked by `TryFrom<Bytes>`).
+    /// Invariant: valid UTF-8 (checked by `TryFrom<Bytes>`, or by `Event::data_utf8` before
+    /// `Text::from_utf8_bytes`).
     Bytes(Bytes),
 }
 
