@@ -108,7 +108,7 @@ impl From<Text> for Str {
     fn from(text: Text) -> Str {
         match text.0 {
             Repr::Str(s) => s,
-            // `TryFrom<Bytes>` checked the bytes, so the fallback is never taken.
+            // Bytes are checked before they become `Text` (see `Repr`): the fallback is never taken.
             Repr::Bytes(b) => Str::from_str(str::from_utf8(&b).unwrap_or("")),
         }
     }
@@ -141,7 +141,7 @@ impl Text {
     pub fn as_str(&self) -> &str {
         match &self.0 {
             Repr::Str(s) => s.as_str(),
-            // `TryFrom<Bytes>` checked the bytes, so the fallback is never taken.
+            // Bytes are checked before they become `Text` (see `Repr`): the fallback is never taken.
             Repr::Bytes(b) => str::from_utf8(b).unwrap_or(""),
         }
     }
