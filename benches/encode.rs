@@ -1,9 +1,10 @@
-//! The crate's own hot paths: `encode_into`, `to_bytes`, and `EventStream` drained to the end.
+//! The crate's own hot paths: `encode_into`, `to_bytes`, `data_utf8`, and `EventStream` drained
+//! to the end.
 //!
 //! `cargo bench --bench encode`. Payloads are built before timing; what is timed is what a user
 //! pays per event.
 
-use bytes::BytesMut;
+use bytes::{Bytes, BytesMut};
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use futures_util::{stream, StreamExt};
 use sse_wire::{Event, EventStream};
@@ -66,6 +67,24 @@ fn bench_encode(c: &mut Criterion) {
     g.finish();
 }
 
+/// Setting data from raw bytes: the UTF-8 check and the line-break search, in one pass. ASCII
+/// takes the fast path; text with a non-ASCII character in every block takes `str::from_utf8`.
+fn bench_data_utf8(c: &mut Criterion) {
+    let mut g = c.benchmark_group("data_utf8");
+    let cases = [
+        ("ascii_1MiB", "y".repeat(1 << 20)),
+        ("non_ascii_1MiB", ("y".repeat(1022) + "é").repeat(1 << 10)),
+    ];
+    for (name, text) in cases {
+        let bytes = Bytes::from(text);
+        g.throughput(Throughput::Bytes(bytes.len() as u64));
+        g.bench_function(name, |b| {
+            b.iter(|| std::hint::black_box(Event::new().data_utf8(bytes.clone()).unwrap()))
+        });
+    }
+    g.finish();
+}
+
 /// Builds the `i`th event of a workload.
 type MakeEvent = fn(usize) -> Event;
 
@@ -102,5 +121,5 @@ fn bench_stream(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench_encode, bench_stream);
+criterion_group!(benches, bench_encode, bench_data_utf8, bench_stream);
 criterion_main!(benches);

@@ -268,7 +268,8 @@ pub(crate) fn check_utf8_and_breaks(bytes: &[u8]) -> Result<bool, usize> {
     while start < bytes.len() {
         let mut end = bytes.len().min(start + BLOCK);
         let block = &bytes[start..end];
-        // (ASCII, the common case, is checked several times faster than UTF-8 in general.)
+        // (ASCII, the common case, is checked faster than UTF-8 in general: 1 MiB of data in
+        // 36 against 66 µs, `data_utf8/*` in `benches/encode.rs`.)
         if !block.is_ascii() {
             if let Err(e) = str::from_utf8(block) {
                 match e.error_len() {
