@@ -290,6 +290,9 @@ impl TryFrom<Bytes> for Text {
     type Error = str::Utf8Error;
 
     /// Validates `bytes` as UTF-8 once and keeps sharing them, with no copy.
+    ///
+    /// For an event's data, [`Event::data_utf8`](crate::Event::data_utf8) does the same in one
+    /// pass with the line-break search that [`Event::data`](crate::Event::data) makes after this.
     fn try_from(bytes: Bytes) -> Result<Self, Self::Error> {
         str::from_utf8(&bytes)?;
         Ok(Text(Repr::Bytes(bytes)))
