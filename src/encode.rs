@@ -312,13 +312,13 @@ pub(crate) fn split_line(s: &[u8]) -> (&[u8], Option<&[u8]>) {
 
 /// Index of the first CR or LF in `s`.
 ///
-/// Text of 32 bytes or more goes to `memchr2`, which tests a whole vector register of bytes per
-/// instruction (with `std`, AVX2 where the CPU has it). Measured on 1 MiB of text, it scans a
-/// line without breaks at about 80 GB/s and text with a break every 64 bytes at about 9 GB/s,
-/// against 13 and 3 GB/s for a block-wise fold the compiler vectorizes by itself. Shorter
-/// text, the common case for ids, event types and small messages, is tested 8 bytes at a time
-/// as a `u64` (SWAR), the last word overlapping the one before, which avoids `memchr2`'s call
-/// and set-up cost.
+/// Text of 32 bytes or more goes to `memchr`'s vector search (see [`wide`]), which tests a
+/// whole vector register of bytes per instruction (with `std`, AVX2 where the CPU has it).
+/// Measured on 1 MiB of text, it scans a line without breaks at about 80 GB/s and text with a
+/// break every 64 bytes at about 9 GB/s, against 13 and 3 GB/s for a block-wise fold the
+/// compiler vectorizes by itself. Shorter text, the common case for ids, event types and small
+/// messages, is tested 8 bytes at a time as a `u64` (SWAR), the last word overlapping the one
+/// before, which avoids the vector search's call and set-up cost.
 #[inline]
 pub(crate) fn find_break(s: &[u8]) -> Option<usize> {
     find::<false>(s)
@@ -336,8 +336,8 @@ fn find<const NUL: bool>(s: &[u8]) -> Option<usize> {
     let len = s.len();
     if len >= 32 {
         return match NUL {
-            true => memchr::memchr3(b'\n', b'\r', 0, s),
-            false => memchr::memchr2(b'\n', b'\r', s),
+            true => wide::find_break_or_nul(s),
+            false => wide::find_break(s),
         };
     }
     if len >= 8 {
@@ -390,6 +390,59 @@ fn find<const NUL: bool>(s: &[u8]) -> Option<usize> {
         0 => return None,
     };
     first_in_word::<NUL>(&word).map(|i| position(i, len))
+}
+
+/// The vector search, for text of 32 bytes or more.
+///
+/// `memchr::memchr2(b'\n', b'\r', s)` chooses between its AVX2 and SSE2 code on every call,
+/// through a function pointer, and builds its needle vectors again each time. On lines of 64 to
+/// 200 bytes, the usual length in multi-line data, that is a third of the call: callgrind
+/// counts about 85 instructions per call on 80-byte lines, and 56 for the same search through
+/// a searcher built once. Over a whole workload that is 11% of all instructions for events of
+/// ten 80-byte lines, and 19% for 1 MiB of 64-byte lines (BENCHMARKS.md). So with `std` on
+/// x86-64 the AVX2 searchers are built on first use, if the CPU has AVX2, and kept in a
+/// `static`; otherwise (no run-time CPU detection without `std`) this is `memchr`'s own
+/// search.
+mod wide {
+    #[cfg(all(feature = "std", target_arch = "x86_64"))]
+    use memchr::arch::x86_64::avx2::memchr::{Three, Two};
+    #[cfg(all(feature = "std", target_arch = "x86_64"))]
+    use std::sync::OnceLock;
+
+    /// Index of the first CR or LF in `s`.
+    #[inline]
+    pub(super) fn find_break(s: &[u8]) -> Option<usize> {
+        #[cfg(all(feature = "std", target_arch = "x86_64"))]
+        {
+            static SEARCHER: OnceLock<Option<Two>> = OnceLock::new();
+            if let Some(searcher) = SEARCHER.get_or_init(|| Two::new(b'\n', b'\r')) {
+                return searcher.find(s);
+            }
+        }
+        fallback::<false>(s)
+    }
+
+    /// Index of the first CR, LF or NUL in `s`.
+    #[inline]
+    pub(super) fn find_break_or_nul(s: &[u8]) -> Option<usize> {
+        #[cfg(all(feature = "std", target_arch = "x86_64"))]
+        {
+            static SEARCHER: OnceLock<Option<Three>> = OnceLock::new();
+            if let Some(searcher) = SEARCHER.get_or_init(|| Three::new(b'\n', b'\r', 0)) {
+                return searcher.find(s);
+            }
+        }
+        fallback::<true>(s)
+    }
+
+    /// `memchr`'s own search, which picks its code on each call.
+    #[inline]
+    pub(super) fn fallback<const NUL: bool>(s: &[u8]) -> Option<usize> {
+        match NUL {
+            true => memchr::memchr3(b'\n', b'\r', 0, s),
+            false => memchr::memchr2(b'\n', b'\r', s),
+        }
+    }
 }
 
 /// Index of the first CR or LF (or, with `NUL`, NUL) in the 8 bytes of `word`.
@@ -459,10 +512,18 @@ mod tests {
                     let want = s.iter().position(|&b| b == b'\r' || b == b'\n');
                     assert_eq!(find_break(&s), want, "len {len} at {at}");
                     assert_eq!(find_break_or_nul(&s), want, "len {len} at {at}");
+                    // The vector searches at every length, and the fallback (the search
+                    // without `std`), which this machine's build may not otherwise use.
+                    assert_eq!(wide::find_break(&s), want, "len {len} at {at}");
+                    assert_eq!(wide::find_break_or_nul(&s), want, "len {len} at {at}");
+                    assert_eq!(wide::fallback::<false>(&s), want, "len {len} at {at}");
+                    assert_eq!(wide::fallback::<true>(&s), want, "len {len} at {at}");
                     s.push(0);
                     s.insert(0, b'x');
                     let want = s.iter().position(|&b| b == b'\r' || b == b'\n' || b == 0);
                     assert_eq!(find_break_or_nul(&s), want, "nul: len {len} at {at}");
+                    assert_eq!(wide::find_break_or_nul(&s), want, "nul: len {len} at {at}");
+                    assert_eq!(wide::fallback::<true>(&s), want, "nul: len {len} at {at}");
                 }
             }
         }
