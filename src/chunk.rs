@@ -1,6 +1,6 @@
 //! [`Chunk`]: how [`EventStream`](crate::EventStream) packs events into body chunks.
 
-use crate::encode::{line_len, put_line, split_line, DATA};
+use crate::encode::{line_len, put_field, split_line, DATA, DATA_JOIN};
 use crate::event::Event;
 use crate::frame::Frame;
 use crate::text::Text;
@@ -259,31 +259,34 @@ struct Partial {
 }
 
 impl Partial {
-    /// Appends whole lines to `buf` while it has room within `max_chunk` (always at least one
-    /// line), then the event's closing empty line once the last line is written. Returns
-    /// whether the event is complete.
+    /// Appends whole lines to `buf` while its block has room for them within `max_chunk` (an
+    /// empty chunk takes at least one line, growing for it if need be), then the event's
+    /// closing empty line once the last line is written. Returns whether the event is complete.
     // Its own function (the line loop of large events), not inlined into the cold caller,
     // which would compile it for size.
     #[inline(never)]
     fn write(&mut self, buf: &mut BytesMut, max_chunk: usize) -> bool {
         let data = self.data.as_bytes();
-        let mut rest = &data[self.offset..];
-        loop {
-            let (line, next) = split_line(rest);
-            let len = line_len(DATA, line) + 1; // and room for the closing empty line
-            let room = buf.capacity() - buf.len();
-            if !buf.is_empty() && (buf.len() + len > max_chunk || len > room) {
-                self.offset = data.len() - rest.len();
-                return false;
+        let rest = &data[self.offset..];
+        if buf.is_empty() {
+            reserve(buf, max_chunk, max_chunk);
+        }
+        // The lines that fit in the block and within `max_chunk`, leaving a byte for the
+        // closing empty line; an empty chunk takes the first line whatever its length.
+        let mut budget = buf.capacity().min(max_chunk).saturating_sub(buf.len() + 1);
+        if buf.is_empty() {
+            let first = line_len(DATA, split_line(rest).0);
+            reserve(buf, first + 1, max_chunk);
+            budget = budget.max(first);
+        }
+        match put_field(buf, DATA_JOIN, rest, budget) {
+            Ok(()) => {
+                buf.put_u8(b'\n');
+                true
             }
-            reserve(buf, len, max_chunk);
-            put_line(buf, DATA, line);
-            match next {
-                Some(next) => rest = next,
-                None => {
-                    buf.put_u8(b'\n');
-                    return true;
-                }
+            Err(rest) => {
+                self.offset = data.len() - rest.len();
+                false
             }
         }
     }
