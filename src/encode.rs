@@ -123,12 +123,18 @@ impl Event {
     pub fn encode_into<B: BufMut + ?Sized>(&self, buf: &mut B) {
         self.put_head(buf);
         match &self.data {
-            // Known to be one line since it was set: no need to scan it again.
-            Some(data) if self.data_is_one_line() => put_line(buf, DATA, data.as_bytes()),
-            Some(data) => put_data_lines(buf, data.as_bytes()),
-            None => {}
+            // Known to be one line since it was set: no need to scan it again. Its LF and the
+            // closing empty line are written as one piece.
+            Some(data) if self.data_is_one_line() => {
+                put_start(buf, DATA, data.as_bytes());
+                buf.put_slice(b"\n\n");
+            }
+            Some(data) => {
+                put_data_lines(buf, data.as_bytes());
+                buf.put_u8(b'\n');
+            }
+            None => buf.put_u8(b'\n'),
         }
-        buf.put_u8(b'\n');
     }
 
     /// The framed event as one [`Bytes`], in a single allocation of exactly
