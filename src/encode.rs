@@ -456,8 +456,9 @@ fn find<const NUL: bool>(s: &[u8]) -> Option<usize> {
 /// a searcher built once. Over a whole workload that is 11% of all instructions for events of
 /// ten 80-byte lines, and 19% for 1 MiB of 64-byte lines (BENCHMARKS.md). So with `std` on
 /// x86-64 the AVX2 searchers are built on first use, if the CPU has AVX2, and kept in a
-/// `static`; otherwise (no run-time CPU detection without `std`) this is `memchr`'s own
-/// search.
+/// `static`. Otherwise this is `memchr`'s own search: without `std` there is no run-time CPU
+/// detection (and no `OnceLock`), and on other architectures `memchr` picks its code when it
+/// is compiled.
 mod wide {
     #[cfg(all(feature = "std", target_arch = "x86_64"))]
     use memchr::arch::x86_64::avx2::memchr::{Three, Two};
