@@ -394,7 +394,7 @@ fn find<const NUL: bool>(s: &[u8]) -> Option<usize> {
         let mut start = 0;
         let mut words = s.chunks_exact(8);
         for word in &mut words {
-            if let Some(i) = first_in_word::<NUL>(word) {
+            if let Some(i) = first_in_word::<NUL>(word_at(word)) {
                 return Some(start + i);
             }
             start += 8;
@@ -403,43 +403,20 @@ fn find<const NUL: bool>(s: &[u8]) -> Option<usize> {
             return None;
         }
         // The last 8 bytes, overlapping bytes already known to hold no match.
-        return first_in_word::<NUL>(&s[len - 8..]).map(|i| len - 8 + i);
+        return first_in_word::<NUL>(word_at(&s[len - 8..])).map(|i| len - 8 + i);
     }
-    // Fewer than 8 bytes: one word of byte positions that cover all of `s`, in order, so the
-    // first match in the word is the first in `s`: the first and last 4 bytes (overlapping)
-    // for 4 to 7 bytes; the first, middle and last byte for 1 to 3, padded with a byte that
-    // matches nothing.
-    let at = |i: usize| s[i];
-    let (word, position): ([u8; 8], fn(usize, usize) -> usize) = match len {
-        4.. => (
-            [
-                at(0),
-                at(1),
-                at(2),
-                at(3),
-                at(len - 4),
-                at(len - 3),
-                at(len - 2),
-                at(len - 1),
-            ],
-            |i, len| if i < 4 { i } else { len + i - 8 },
-        ),
-        1.. => (
-            [
-                at(0),
-                at(len / 2),
-                at(len - 1),
-                b'x',
-                b'x',
-                b'x',
-                b'x',
-                b'x',
-            ],
-            |i, len| [0, len / 2, len - 1][i],
-        ),
-        0 => return None,
-    };
-    first_in_word::<NUL>(&word).map(|i| position(i, len))
+    // Fewer than 8 bytes: one word whose bytes cover all of `s`, in order, so that the first
+    // match in the word is the first in `s`. For 4 to 7 bytes, the first 4 and the last 4 (two
+    // loads, which overlap); for 1 to 3, the first, middle and last byte, padded with bytes
+    // that match nothing.
+    if let (Some(head), Some(tail)) = (s.first_chunk::<4>(), s.last_chunk::<4>()) {
+        let word =
+            u64::from(u32::from_le_bytes(*head)) | u64::from(u32::from_le_bytes(*tail)) << 32;
+        return first_in_word::<NUL>(word).map(|i| if i < 4 { i } else { len + i - 8 });
+    }
+    let (&first, &last) = (s.first()?, s.last()?);
+    let word = u64::from_le_bytes([first, s[len / 2], last, b'x', b'x', b'x', b'x', b'x']);
+    first_in_word::<NUL>(word).map(|i| [0, len / 2, len - 1][i])
 }
 
 /// The vector search, for text of 32 bytes or more.
@@ -496,20 +473,26 @@ mod wide {
     }
 }
 
-/// Index of the first CR or LF (or, with `NUL`, NUL) in the 8 bytes of `word`.
+/// The first 8 bytes of `bytes` (which has at least 8) as one little-endian word: one load.
+#[inline(always)]
+fn word_at(bytes: &[u8]) -> u64 {
+    u64::from_le_bytes([
+        bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
+    ])
+}
+
+/// Index of the first CR or LF (or, with `NUL`, NUL) among the 8 bytes of `word`, the first
+/// byte in its lowest 8 bits.
 ///
 /// A byte is a break when it XORs to zero with `0x0A` or with `0x0D`, and
 /// `(x - 0x01..01) & !x & 0x80..80` flags the zero bytes of `x`. A flag above a zero byte can be
 /// false (a borrow from below), but the lowest flag is always a real zero byte, so
 /// `trailing_zeros` gives the exact position of the first break.
 #[inline(always)]
-fn first_in_word<const NUL: bool>(word: &[u8]) -> Option<usize> {
+fn first_in_word<const NUL: bool>(w: u64) -> Option<usize> {
     const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
     const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
     let zero_bytes = |x: u64| x.wrapping_sub(ONES) & !x & HIGHS;
-    let w = u64::from_le_bytes([
-        word[0], word[1], word[2], word[3], word[4], word[5], word[6], word[7],
-    ]);
     let mut hits =
         zero_bytes(w ^ (ONES * u64::from(b'\n'))) | zero_bytes(w ^ (ONES * u64::from(b'\r')));
     if NUL {
