@@ -424,9 +424,9 @@ fn find<const NUL: bool>(s: &[u8]) -> Option<usize> {
 /// `memchr::memchr2(b'\n', b'\r', s)` chooses between its AVX2 and SSE2 code on every call,
 /// through a function pointer, and builds its needle vectors again each time. On lines of 64 to
 /// 200 bytes, the usual length in multi-line data, that is a third of the call: callgrind
-/// counts about 85 instructions per call on 80-byte lines, and 56 for the same search through
-/// a searcher built once. Over a whole workload that is 11% of all instructions for events of
-/// ten 80-byte lines, and 19% for 1 MiB of 64-byte lines (BENCHMARKS.md). So with `std` on
+/// counts about 85 instructions per call on 80-byte lines, and about 55 for the same search
+/// through a searcher built once. Over a whole workload that is 11% of all instructions for
+/// events of ten 80-byte lines, and 19% for 1 MiB of 64-byte lines (BENCHMARKS.md). So with `std` on
 /// x86-64 the AVX2 searchers are built on first use, if the CPU has AVX2, and kept in a
 /// `static`. Otherwise this is `memchr`'s own search: without `std` there is no run-time CPU
 /// detection (and no `OnceLock`), and on other architectures `memchr` picks its code when it
