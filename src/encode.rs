@@ -35,7 +35,7 @@
 //!   left of a chunk, the event is written into the room left and taken back if it does not fit,
 //!   instead of being measured first and written second.
 //! * **One scan per line, vectorized.** Line breaks are found with `memchr`'s SIMD search in
-//!   long text (through searchers built once, not chosen again on every call) and 8 bytes at a
+//!   long text (through a searcher built once, not chosen again on every call) and 8 bytes at a
 //!   time in short text; text between breaks is copied with one `put_slice`, and the LF that
 //!   ends a line goes out with the start of the next, so a line costs two writes.
 //! * **Raw bytes are read once.** [`Event::data_utf8`] checks UTF-8 (ASCII first, which is
@@ -210,8 +210,8 @@ impl Event {
         }
     }
 
-    /// For one-line data ([`data_is_one_line`](Self::data_is_one_line)): writes everything up to and including `data: ` into `buf` and returns the data itself,
-    /// without copying it. The caller sends `buf`, then the returned bytes, then `"\n\n"`;
+    /// For one-line data ([`data_is_one_line`](Self::data_is_one_line)): writes everything up
+    /// to and including `data: ` into `buf` and returns the data itself, without copying it. The caller sends `buf`, then the returned bytes, then `"\n\n"`;
     /// together they are exactly the bytes of [`encode_into`](Self::encode_into).
     pub(crate) fn encode_zero_copy(&mut self, buf: &mut BytesMut) -> Bytes {
         self.put_head(buf);
@@ -249,9 +249,10 @@ const COMMENT_JOIN: &[u8] = b"\n: ";
 ///   take back.
 ///
 /// Each line is two writes: the LF that ends the line before together with this line's start
-/// (`join`), then its text; the last LF is written alone. Against three writes per line (name,
-/// text, LF), that is 14% fewer instructions on events of ten 80-byte lines and 9% fewer on
-/// 1 MiB of 64-byte lines (callgrind, BENCHMARKS.md).
+/// (`join`), then its text; the last LF is written alone, where before each line was three
+/// (name, text, LF). With 1 MiB of 64-byte lines, whose line writer already had its field name
+/// inlined, that alone is 9% fewer instructions; with events of ten 80-byte lines, together
+/// with the inlining described at [`put_data_lines`], 14% (callgrind, BENCHMARKS.md).
 #[inline(always)]
 pub(crate) fn put_field<'v, B: BufMut + ?Sized>(
     buf: &mut B,
@@ -386,7 +387,7 @@ fn find<const NUL: bool>(s: &[u8]) -> Option<usize> {
     let len = s.len();
     if len >= 32 {
         return match NUL {
-            true => wide::find_break_or_nul(s),
+            true => wide::fallback::<true>(s),
             false => wide::find_break(s),
         };
     }
@@ -419,21 +420,22 @@ fn find<const NUL: bool>(s: &[u8]) -> Option<usize> {
     first_in_word::<NUL>(word).map(|i| [0, len / 2, len - 1][i])
 }
 
-/// The vector search, for text of 32 bytes or more.
+/// The vector search for line breaks, for text of 32 bytes or more.
 ///
 /// `memchr::memchr2(b'\n', b'\r', s)` chooses between its AVX2 and SSE2 code on every call,
 /// through a function pointer, and builds its needle vectors again each time. On lines of 64 to
 /// 200 bytes, the usual length in multi-line data, that is a third of the call: callgrind
 /// counts about 85 instructions per call on 80-byte lines, and about 55 for the same search
 /// through a searcher built once. Over a whole workload that is 11% of all instructions for
-/// events of ten 80-byte lines, and 19% for 1 MiB of 64-byte lines (BENCHMARKS.md). So with `std` on
-/// x86-64 the AVX2 searchers are built on first use, if the CPU has AVX2, and kept in a
+/// events of ten 80-byte lines, and 19% for 1 MiB of 64-byte lines (BENCHMARKS.md). So with
+/// `std` on x86-64 the AVX2 searcher is built on first use, if the CPU has AVX2, and kept in a
 /// `static`. Otherwise this is `memchr`'s own search: without `std` there is no run-time CPU
 /// detection (and no `OnceLock`), and on other architectures `memchr` picks its code when it
-/// is compiled.
+/// is compiled. The search that also stops at NUL (for ids, which are short and rarely reach
+/// 32 bytes) stays `memchr3`: nothing measured shows a searcher of its own would pay.
 mod wide {
     #[cfg(all(feature = "std", target_arch = "x86_64"))]
-    use memchr::arch::x86_64::avx2::memchr::{Three, Two};
+    use memchr::arch::x86_64::avx2::memchr::Two;
     #[cfg(all(feature = "std", target_arch = "x86_64"))]
     use std::sync::OnceLock;
 
@@ -448,19 +450,6 @@ mod wide {
             }
         }
         fallback::<false>(s)
-    }
-
-    /// Index of the first CR, LF or NUL in `s`.
-    #[inline]
-    pub(super) fn find_break_or_nul(s: &[u8]) -> Option<usize> {
-        #[cfg(all(feature = "std", target_arch = "x86_64"))]
-        {
-            static SEARCHER: OnceLock<Option<Three>> = OnceLock::new();
-            if let Some(searcher) = SEARCHER.get_or_init(|| Three::new(b'\n', b'\r', 0)) {
-                return searcher.find(s);
-            }
-        }
-        fallback::<true>(s)
     }
 
     /// `memchr`'s own search, which picks its code on each call.
@@ -546,18 +535,14 @@ mod tests {
                     let want = s.iter().position(|&b| b == b'\r' || b == b'\n');
                     assert_eq!(find_break(&s), want, "len {len} at {at}");
                     assert_eq!(find_break_or_nul(&s), want, "len {len} at {at}");
-                    // The vector searches at every length, and the fallback (the search
-                    // without `std`), which this machine's build may not otherwise use.
+                    // The vector search at every length, and its fallback (the search without
+                    // `std`), which this machine's build may not otherwise use.
                     assert_eq!(wide::find_break(&s), want, "len {len} at {at}");
-                    assert_eq!(wide::find_break_or_nul(&s), want, "len {len} at {at}");
                     assert_eq!(wide::fallback::<false>(&s), want, "len {len} at {at}");
-                    assert_eq!(wide::fallback::<true>(&s), want, "len {len} at {at}");
                     s.push(0);
                     s.insert(0, b'x');
                     let want = s.iter().position(|&b| b == b'\r' || b == b'\n' || b == 0);
                     assert_eq!(find_break_or_nul(&s), want, "nul: len {len} at {at}");
-                    assert_eq!(wide::find_break_or_nul(&s), want, "nul: len {len} at {at}");
-                    assert_eq!(wide::fallback::<true>(&s), want, "nul: len {len} at {at}");
                 }
             }
         }
