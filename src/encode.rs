@@ -211,8 +211,9 @@ impl Event {
     }
 
     /// For one-line data ([`data_is_one_line`](Self::data_is_one_line)): writes everything up
-    /// to and including `data: ` into `buf` and returns the data itself, without copying it. The caller sends `buf`, then the returned bytes, then `"\n\n"`;
-    /// together they are exactly the bytes of [`encode_into`](Self::encode_into).
+    /// to and including `data: ` into `buf` and returns the data itself, without copying it.
+    /// The caller sends `buf`, then the returned bytes, then `"\n\n"`; together they are
+    /// exactly the bytes of [`encode_into`](Self::encode_into).
     pub(crate) fn encode_zero_copy(&mut self, buf: &mut BytesMut) -> Bytes {
         self.put_head(buf);
         buf.put_slice(DATA);
