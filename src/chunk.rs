@@ -275,12 +275,13 @@ impl Partial {
         // closing empty line.
         let budget = buf.capacity().min(max_chunk).saturating_sub(buf.len() + 1);
         let written = match put_field(buf, DATA_JOIN, rest, budget) {
-            // An empty chunk takes the first line whatever its length: given the room for it
-            // (the line is then scanned twice, once per try).
+            // Nothing written into an empty chunk: the first line is longer than the budget.
+            // An empty chunk takes it whatever its length, alone, given the room for it (the
+            // line is then scanned twice, once per try).
             Err(_) if buf.is_empty() => {
                 let first = line_len(DATA, split_line(rest).0);
                 reserve(buf, first + 1, max_chunk);
-                put_field(buf, DATA_JOIN, rest, first.max(budget))
+                put_field(buf, DATA_JOIN, rest, first)
             }
             written => written,
         };

@@ -35,7 +35,10 @@ const INLINE_CAP: usize = 22;
 /// let b = Text::from(String::from("owned"));
 /// let c = Text::from(42u64);
 /// let d = Text::try_from(bytes::Bytes::from_static(b"shared")).unwrap();
-/// assert_eq!((a.as_str(), b.as_str(), c.as_str(), d.as_str()), ("short", "owned", "42", "shared"));
+/// assert_eq!(
+///     (a.as_str(), b.as_str(), c.as_str(), d.as_str()),
+///     ("short", "owned", "42", "shared")
+/// );
 /// ```
 #[derive(Clone)]
 pub struct Text(Repr);
@@ -108,7 +111,8 @@ impl From<Text> for Str {
     fn from(text: Text) -> Str {
         match text.0 {
             Repr::Str(s) => s,
-            // Bytes are checked before they become `Text` (see `Repr`): the fallback is never taken.
+            // Bytes are checked before they become `Text` (see `Repr`): the fallback is never
+            // taken.
             Repr::Bytes(b) => Str::from_str(str::from_utf8(&b).unwrap_or("")),
         }
     }
@@ -141,7 +145,8 @@ impl Text {
     pub fn as_str(&self) -> &str {
         match &self.0 {
             Repr::Str(s) => s.as_str(),
-            // Bytes are checked before they become `Text` (see `Repr`): the fallback is never taken.
+            // Bytes are checked before they become `Text` (see `Repr`): the fallback is never
+            // taken.
             Repr::Bytes(b) => str::from_utf8(b).unwrap_or(""),
         }
     }
