@@ -549,6 +549,54 @@ mod tests {
         }
     }
 
+    /// `put_field` against a plain reading of the rule, with breaks of every kind at every
+    /// position of texts long enough to cross the 16-, 32- and 64-byte steps of any vector
+    /// search (a CRLF split by such a step is one break, not two).
+    #[test]
+    fn put_field_splits_like_the_rule_at_every_position() {
+        fn plain(text: &[u8]) -> Vec<u8> {
+            let mut out = Vec::new();
+            let mut line = Vec::new();
+            let mut i = 0;
+            let mut put = |line: &mut Vec<u8>| {
+                out.extend_from_slice(if line.is_empty() { b"data:" } else { b"data: " });
+                out.append(line);
+                out.push(b'\n');
+            };
+            while i < text.len() {
+                match text[i] {
+                    b'\r' | b'\n' => {
+                        put(&mut line);
+                        i += if text[i..].starts_with(b"\r\n") { 2 } else { 1 };
+                    }
+                    b => {
+                        line.push(b);
+                        i += 1;
+                    }
+                }
+            }
+            put(&mut line);
+            out
+        }
+        for len in 0..140 {
+            for at in 0..len {
+                for brk in [&b"\n"[..], b"\r", b"\r\n", b"\n\r", b"\r\r\n"] {
+                    let mut text = alloc::vec![b'x'; len];
+                    text.splice(at..(at + brk.len()).min(len), brk.iter().copied());
+                    text.truncate(len);
+                    let mut out = Vec::new();
+                    assert_eq!(put_field(&mut out, DATA_JOIN, &text, usize::MAX), Ok(()));
+                    assert_eq!(out, plain(&text), "len {len}, {brk:?} at {at}");
+                    assert_eq!(
+                        field_len(DATA, &text),
+                        out.len(),
+                        "len {len}, {brk:?} at {at}"
+                    );
+                }
+            }
+        }
+    }
+
     #[test]
     fn length_bound_is_never_below_the_length() {
         // Every text of up to 6 bytes over `a`, CR and LF, with and without a head.
