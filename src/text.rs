@@ -402,3 +402,42 @@ impl hash::Hash for Text {
         self.as_bytes().hash(state);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::vec;
+
+    #[test]
+    fn the_block_wise_check_is_exact() {
+        const BLOCK: usize = 16 * 1024;
+        // Every ASCII byte, in the first block, the second, and at the boundary: only CR and LF
+        // count as a break.
+        for b in 0..0x80u8 {
+            let is_break = b == b'\r' || b == b'\n';
+            for at in [0, 1, 63, BLOCK - 1, BLOCK, BLOCK + 7] {
+                let mut text = vec![b'a'; BLOCK + 8];
+                text[at] = b;
+                assert_eq!(check_utf8_and_breaks(&text), Ok(is_break), "{b:#x} at {at}");
+            }
+        }
+        // A TAB (not a break) in the first block and a break in the second; a break after a
+        // block that is not ASCII.
+        let mut text = vec![b'a'; 2 * BLOCK];
+        text[5] = b'\t';
+        text[BLOCK + 5] = b'\n';
+        assert_eq!(check_utf8_and_breaks(&text), Ok(true));
+        let mut text = "é".repeat(BLOCK).into_bytes();
+        assert_eq!(check_utf8_and_breaks(&text), Ok(false));
+        text.push(b'\r');
+        assert_eq!(check_utf8_and_breaks(&text), Ok(true));
+        // Every byte from 0x80 on, alone, is not UTF-8; found where it is, in either block.
+        for b in 0x80..=0xFFu8 {
+            for at in [0, BLOCK - 1, BLOCK + 3] {
+                let mut text = vec![b'a'; BLOCK + 8];
+                text[at] = b;
+                assert_eq!(check_utf8_and_breaks(&text), Err(at), "{b:#x} at {at}");
+            }
+        }
+    }
+}
