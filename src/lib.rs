@@ -87,7 +87,7 @@
 //!
 //! * `std` (default): lets the line-break search pick AVX2 at run time. Without it the crate
 //!   builds as `#![no_std]` + `alloc` (and uses SSE2 on x86-64).
-//! * `json`: [`Event::json_data`] with `serde`.
+//! * `json`: `Event::json_data`, with `serde`.
 //! * `tokio`: `KeepAlive::every(Duration)`, on a tokio interval.
 #![cfg_attr(not(feature = "std"), no_std)]
 #![deny(missing_docs)]

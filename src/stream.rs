@@ -176,15 +176,27 @@ where
         // Items are looked at where they lie (in `held`, or where the inner stream put them)
         // and only moved to wait in `held`.
         while chunk.write_partial() {
-            let held = this.held.is_some();
-            let mut polled = Poll::Pending;
-            let item = match this.held.as_mut() {
-                Some(item) => item,
+            let push = match this.held.as_mut() {
+                Some(item) => match offer(chunk, item) {
+                    Some(Push::Wait) => Push::Wait,
+                    Some(push) => {
+                        *this.held = None;
+                        push
+                    }
+                    None => match fail(this.held.take(), this.sent) {
+                        Some(error) => return error,
+                        None => continue, // not reached: an item without a message is an error
+                    },
+                },
                 None if *this.done && chunk.is_empty() => return Poll::Ready(None),
                 None if *this.done => break,
                 None => {
-                    polled = this.inner.as_mut().poll_next(cx);
-                    match &mut polled {
+                    // A binding of its own, which the inner stream's result is written into
+                    // directly: assigned to a slot declared before, it was written elsewhere
+                    // and copied there, and every load of that copy waited for the stores
+                    // that had just written the event (they cannot be forwarded).
+                    let mut polled = this.inner.as_mut().poll_next(cx);
+                    let item = match &mut polled {
                         Poll::Ready(Some(item)) => item,
                         Poll::Ready(None) => {
                             *this.done = true;
@@ -194,40 +206,23 @@ where
                             return poll_keep_alive(this.ticks, this.keep_alive, this.sent, cx);
                         }
                         Poll::Pending => break,
+                    };
+                    match offer(chunk, item) {
+                        Some(Push::Wait) => {
+                            *this.held = ready(polled);
+                            Push::Wait
+                        }
+                        Some(push) => push,
+                        None => match fail(ready(polled), this.sent) {
+                            Some(error) => return error,
+                            None => continue, // not reached, as above
+                        },
                     }
                 }
             };
-            let push = match item.message() {
-                Some(message) => chunk.push(message),
-                // An error: passed on in order, after what is buffered.
-                None if !chunk.is_empty() => Push::Wait,
-                None => match this
-                    .held
-                    .take()
-                    .or(ready(polled))
-                    .and_then(StreamItem::into_error)
-                {
-                    Some(error) => {
-                        *this.sent = true;
-                        return Poll::Ready(Some(Err(error)));
-                    }
-                    None => continue, // not reached: an item without a message is an error
-                },
-            };
-            // Done with the item (unless it waits): it is dropped where it is, in `polled` at
-            // the end of this turn or here in `held`.
-            if held && !matches!(push, Push::Wait) {
-                *this.held = None;
-            }
             match push {
                 Push::Added => {}
-                Push::Full => break,
-                Push::Wait => {
-                    if !held {
-                        *this.held = ready(polled);
-                    }
-                    break;
-                }
+                Push::Full | Push::Wait => break,
                 Push::Send(bytes) => {
                     *this.sent = true;
                     return Poll::Ready(Some(Ok(bytes)));
@@ -250,6 +245,28 @@ where
     }
 }
 
+/// Offers `item` to the chunk: what the chunk did with its event or frame, `Wait` for an error
+/// while something is buffered (it is passed on after that), or `None` for an error to pass on
+/// now.
+#[inline(always)]
+fn offer<I: StreamItem>(chunk: &mut Chunk, item: &mut I) -> Option<Push> {
+    match item.message() {
+        Some(message) => Some(chunk.push(message)),
+        None if !chunk.is_empty() => Some(Push::Wait),
+        None => None,
+    }
+}
+
+/// What [`EventStream`]'s `poll_next` returns, for an inner stream whose error is `E`.
+type Polled<E> = Poll<Option<Result<Bytes, E>>>;
+
+/// Passes on the error `item` holds (`None` if it holds none, which `offer` rules out).
+fn fail<I: StreamItem>(item: Option<I>, sent: &mut bool) -> Option<Polled<I::Error>> {
+    let error = item.and_then(StreamItem::into_error)?;
+    *sent = true;
+    Some(Poll::Ready(Some(Err(error))))
+}
+
 /// The item of a `Poll` of the inner stream, if it was ready with one.
 fn ready<T>(poll: Poll<Option<T>>) -> Option<T> {
     match poll {
@@ -265,7 +282,7 @@ fn poll_keep_alive<K: Stream, E>(
     keep_alive: &Bytes,
     sent: &mut bool,
     cx: &mut Context<'_>,
-) -> Poll<Option<Result<Bytes, E>>> {
+) -> Polled<E> {
     while let Some(t) = ticks.as_mut().as_pin_mut() {
         match t.poll_next(cx) {
             Poll::Ready(Some(_)) if *sent => *sent = false,
