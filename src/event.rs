@@ -133,12 +133,13 @@ impl Event {
     /// ```
     #[inline]
     pub fn data(mut self, data: impl Into<Text>) -> Event {
-        let data = data.into();
-        self.one_line_len = match find_break(data.as_bytes()) {
-            None => line_len(DATA, data.as_bytes()),
+        // Stored first and searched where it lies: built aside and moved in, the text was
+        // copied once more, with loads that waited for the stores that had just written it.
+        let data = self.data.insert(data.into()).as_bytes();
+        self.one_line_len = match find_break(data) {
+            None => line_len(DATA, data),
             Some(_) => 0,
         };
-        self.data = Some(data);
         self
     }
 
