@@ -214,9 +214,9 @@ impl Event {
     /// the rest be read as another field.
     #[inline]
     pub fn event(mut self, event_type: impl Into<Text>) -> Result<Event, Error> {
-        let event_type = event_type.into();
-        refuse(Field::Event, &event_type, find_break(event_type.as_bytes()))?;
-        self.event = Some(event_type.into());
+        // Stored first and checked where it lies, as in `data`.
+        let event_type = self.event.insert(event_type.into().into()).as_bytes();
+        refuse(Field::Event, event_type, find_break(event_type))?;
         Ok(self)
     }
 
@@ -232,9 +232,8 @@ impl Event {
     /// (which makes clients ignore the id, silently keeping the old one).
     #[inline]
     pub fn id(mut self, id: impl Into<Text>) -> Result<Event, Error> {
-        let id = id.into();
-        refuse(Field::Id, &id, find_break_or_nul(id.as_bytes()))?;
-        self.id = Some(id.into());
+        let id = self.id.insert(id.into().into()).as_bytes();
+        refuse(Field::Id, id, find_break_or_nul(id))?;
         Ok(self)
     }
 
@@ -305,12 +304,12 @@ impl Event {
 
 /// Refuses `value` for `field` if `found` is the index of a (forbidden, ASCII) byte in it.
 #[inline]
-fn refuse(field: Field, value: &Text, found: Option<usize>) -> Result<(), Error> {
+fn refuse(field: Field, value: &[u8], found: Option<usize>) -> Result<(), Error> {
     match found {
         None => Ok(()),
         Some(index) => Err(Error::InvalidChar {
             field,
-            found: char::from(value.as_bytes()[index]),
+            found: char::from(value[index]),
             index,
         }),
     }
