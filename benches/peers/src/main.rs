@@ -237,29 +237,46 @@ macro_rules! type_and_id {
 fn run(peer: Peer, w: W, payloads: Vec<Payload>, expected: &[u8], keep: bool) -> Drained {
     match peer {
         Peer::SseWire => {
-            use futures_core::Stream;
-            let big_bytes = w == W::LargeBytes;
-            let events = payloads.into_iter().map(move |p| {
+            // Each workload's events are made the way a user's code would make them: data from
+            // a `String`, or (W4 with `Bytes`) from `Bytes`; not one closure that picks per event.
+            fn drain<S: futures_core::Stream<Item = sse_wire::Event>>(
+                events: S,
+                keep: bool,
+            ) -> Drained {
+                use futures_core::Stream;
+                let mut body = std::pin::pin!(sse_wire::EventStream::new(events));
+                let mut out = Drained::new(keep);
+                let mut cx = cx();
+                while let Poll::Ready(Some(chunk)) = body.as_mut().poll_next(&mut cx) {
+                    out.frame(&chunk.unwrap());
+                }
+                out
+            }
+            #[inline(always)]
+            fn head(event: Option<&'static str>, id: Option<String>) -> sse_wire::Event {
                 let mut ev = sse_wire::Event::new();
-                if let Some(t) = p.event {
+                if let Some(t) = event {
                     ev = ev.event(t).unwrap();
                 }
-                if let Some(id) = p.id {
+                if let Some(id) = id {
                     ev = ev.id(id).unwrap();
                 }
-                if big_bytes {
-                    ev.data_utf8(Bytes::from(p.data)).unwrap()
-                } else {
-                    ev.data(p.data)
-                }
-            });
-            let mut body = sse_wire::EventStream::new(stream::iter(events));
-            let mut out = Drained::new(keep);
-            let mut cx = cx();
-            while let Poll::Ready(Some(chunk)) = Pin::new(&mut body).poll_next(&mut cx) {
-                out.frame(&chunk.unwrap());
+                ev
             }
-            out
+            let payloads = payloads.into_iter();
+            match w {
+                W::LargeBytes => drain(
+                    stream::iter(
+                        payloads
+                            .map(|p| head(p.event, p.id).data_utf8(Bytes::from(p.data)).unwrap()),
+                    ),
+                    keep,
+                ),
+                _ => drain(
+                    stream::iter(payloads.map(|p| head(p.event, p.id).data(p.data))),
+                    keep,
+                ),
+            }
         }
         Peer::Axum => {
             use axum::response::sse::{Event, Sse};
