@@ -38,9 +38,9 @@
 //!   long text (through a searcher built once, not chosen again on every call) and 8 bytes at a
 //!   time in short text; text between breaks is copied with one `put_slice`, and the LF that
 //!   ends a line goes out with the start of the next, so a line costs two writes.
-//! * **Raw bytes are read once.** [`Event::data_utf8`] checks UTF-8 (ASCII first, which is
-//!   faster) and looks for a break 16 KiB at a time, so the search finds each block in cache
-//!   instead of reading a large payload from memory a second time.
+//! * **Raw bytes are read once.** [`Event::data_utf8`] checks ASCII text for UTF-8 and for line
+//!   breaks in one vectorized pass (other text gets the full UTF-8 check and an exact search),
+//!   16 KiB at a time, so nothing reads a large payload from memory a second time.
 //! * **Coalescing and zero copy** happen one level up, in [`EventStream`](crate::EventStream),
 //!   which encodes each event where the inner stream put it: moving a 120-byte `Event` through
 //!   the layers of `Poll`, `Option` and `Result` copied it several times, each copy reading in
