@@ -302,6 +302,8 @@ pub(crate) fn check_utf8_and_breaks(bytes: &[u8]) -> Result<bool, usize> {
 /// which is why the caller then searches for real). `None` if it is not all ASCII, found by
 /// the end of the 1 KiB piece that holds the first other byte, so that text which needs the
 /// full UTF-8 check does not pay for this pass too.
+// Out of line: inlined into the block loop it took 482 k instructions per MiB of W4 with
+// `Bytes` against 473 k, in the same time (six alternating runs).
 #[inline(never)]
 fn ascii_and_maybe_break(block: &[u8]) -> Option<bool> {
     // One OR and one compare per byte, which the compiler vectorizes over a fixed-size piece.

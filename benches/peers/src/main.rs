@@ -252,6 +252,8 @@ fn run(peer: Peer, w: W, payloads: Vec<Payload>, expected: &[u8], keep: bool) ->
                 }
                 out
             }
+            // The type and id, as the same lines written out in each closure would set them
+            // (inlined, as those lines would be).
             #[inline(always)]
             fn head(event: Option<&'static str>, id: Option<String>) -> sse_wire::Event {
                 let mut ev = sse_wire::Event::new();
