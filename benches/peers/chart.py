@@ -20,6 +20,7 @@ COLORS = {
     "sse-stream 0.3": "#be4bdb",
     "naive write! (floor)": "#868e96",
     "hand-written loop (floor)": "#adb5bd",
+    "sse-wire, no stream (floor)": "#ffa94d",
     "memcpy (floor)": "#343a40",
 }
 

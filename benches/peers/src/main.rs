@@ -140,10 +140,11 @@ enum Peer {
     SseStream,
     NaiveWrite,
     HandLoop,
+    SseWireNoAdapter,
     Memcpy,
 }
 
-const PEERS: [Peer; 8] = [
+const PEERS: [Peer; 9] = [
     Peer::SseWire,
     Peer::Axum,
     Peer::ActixWebLab,
@@ -151,6 +152,7 @@ const PEERS: [Peer; 8] = [
     Peer::SseStream,
     Peer::NaiveWrite,
     Peer::HandLoop,
+    Peer::SseWireNoAdapter,
     Peer::Memcpy,
 ];
 
@@ -164,6 +166,7 @@ impl Peer {
             Peer::SseStream => "sse-stream 0.3",
             Peer::NaiveWrite => "naive write! (floor)",
             Peer::HandLoop => "hand-written loop (floor)",
+            Peer::SseWireNoAdapter => "sse-wire, no stream (floor)",
             Peer::Memcpy => "memcpy (floor)",
         }
     }
@@ -234,6 +237,20 @@ macro_rules! type_and_id {
     }};
 }
 
+/// sse-wire's event with the payload's type and id, as the same lines written out in each
+/// closure would set them (inlined, as those lines would be).
+#[inline(always)]
+fn sse_wire_head(event: Option<&'static str>, id: Option<String>) -> sse_wire::Event {
+    let mut ev = sse_wire::Event::new();
+    if let Some(t) = event {
+        ev = ev.event(t).unwrap();
+    }
+    if let Some(id) = id {
+        ev = ev.id(id).unwrap();
+    }
+    ev
+}
+
 fn run(peer: Peer, w: W, payloads: Vec<Payload>, expected: &[u8], keep: bool) -> Drained {
     match peer {
         Peer::SseWire => {
@@ -252,30 +269,18 @@ fn run(peer: Peer, w: W, payloads: Vec<Payload>, expected: &[u8], keep: bool) ->
                 }
                 out
             }
-            // The type and id, as the same lines written out in each closure would set them
-            // (inlined, as those lines would be).
-            #[inline(always)]
-            fn head(event: Option<&'static str>, id: Option<String>) -> sse_wire::Event {
-                let mut ev = sse_wire::Event::new();
-                if let Some(t) = event {
-                    ev = ev.event(t).unwrap();
-                }
-                if let Some(id) = id {
-                    ev = ev.id(id).unwrap();
-                }
-                ev
-            }
             let payloads = payloads.into_iter();
             match w {
                 W::LargeBytes => drain(
-                    stream::iter(
-                        payloads
-                            .map(|p| head(p.event, p.id).data_utf8(Bytes::from(p.data)).unwrap()),
-                    ),
+                    stream::iter(payloads.map(|p| {
+                        sse_wire_head(p.event, p.id)
+                            .data_utf8(Bytes::from(p.data))
+                            .unwrap()
+                    })),
                     keep,
                 ),
                 _ => drain(
-                    stream::iter(payloads.map(|p| head(p.event, p.id).data(p.data))),
+                    stream::iter(payloads.map(|p| sse_wire_head(p.event, p.id).data(p.data))),
                     keep,
                 ),
             }
@@ -386,6 +391,46 @@ fn run(peer: Peer, w: W, payloads: Vec<Payload>, expected: &[u8], keep: bool) ->
                     }
                 }
                 buf.push(b'\n');
+            }
+            if !buf.is_empty() {
+                d.frame(&buf);
+            }
+            d
+        }
+        Peer::SseWireNoAdapter => {
+            // sse-wire's builder and encoder with no stream at all: the same events, made the
+            // same way, appended with `encode_into` to one reused buffer that is sent whenever
+            // it passes 16 KiB, as the hand-written loop does. For small events this bounds
+            // what any adapter over a `Stream` of these events can reach: the adapter only adds
+            // (the inner stream's `Poll`, the packing). Large events are copied whole here,
+            // where `EventStream` shares one-line data and writes multi-line data in chunks.
+            const CHUNK: usize = 16 * 1024;
+            let mut d = Drained::new(keep);
+            let mut buf = bytes::BytesMut::with_capacity(2 * CHUNK);
+            let mut send = |buf: &mut bytes::BytesMut| {
+                if buf.len() >= CHUNK {
+                    d.frame(buf);
+                    buf.clear();
+                }
+            };
+            match w {
+                W::LargeBytes => {
+                    for p in payloads {
+                        let ev = sse_wire_head(p.event, p.id)
+                            .data_utf8(Bytes::from(p.data))
+                            .unwrap();
+                        ev.encode_into(&mut buf);
+                        send(&mut buf);
+                    }
+                }
+                _ => {
+                    for p in payloads {
+                        sse_wire_head(p.event, p.id)
+                            .data(p.data)
+                            .encode_into(&mut buf);
+                        send(&mut buf);
+                    }
+                }
             }
             if !buf.is_empty() {
                 d.frame(&buf);
@@ -549,7 +594,10 @@ fn main() {
         let peers: Vec<Peer> = PEERS
             .iter()
             .copied()
-            .filter(|&p| w != W::LargeBytes || p == Peer::SseWire || p == Peer::Memcpy)
+            .filter(|&p| {
+                w != W::LargeBytes
+                    || matches!(p, Peer::SseWire | Peer::SseWireNoAdapter | Peer::Memcpy)
+            })
             .filter(|&p| {
                 only_peer
                     .as_ref()
@@ -622,6 +670,7 @@ fn print_table(rows: &[Row]) {
                         Peer::SseWire.name(),
                         Peer::NaiveWrite.name(),
                         Peer::HandLoop.name(),
+                        Peer::SseWireNoAdapter.name(),
                         Peer::Memcpy.name(),
                     ]
                     .contains(&p.peer)
