@@ -11,6 +11,9 @@ use bytes::{BufMut, Bytes, BytesMut};
 /// into the chunk buffer; multi-line data is written line by line into bounded chunks.
 const ZERO_COPY_MIN: usize = 4 * 1024;
 
+/// The length of the `data:` line of [`ZERO_COPY_MIN`] bytes of one-line data.
+const ZERO_COPY_MIN_LINE: usize = DATA.len() + ZERO_COPY_MIN + 1;
+
 /// An item of the inner stream, once its `Result` is unwrapped: borrowed, so that it is encoded
 /// where it lies. (Moving an `Event` through the layers of `Option`, `Result` and an enum of
 /// its own copied it several times, which cost more than encoding a small one.)
@@ -233,16 +236,21 @@ impl Message<'_> {
     fn shape(&self) -> Shape {
         match self {
             Message::Frame(frame) if frame.len() >= ZERO_COPY_MIN => Shape::ZeroCopy,
+            // One-line data, the common case, is measured by its line's length, known since it
+            // was set: the text itself (behind a pointer, in one of several forms) is not read.
+            Message::Event(event) if event.data_is_one_line() => {
+                match event.one_line_len >= ZERO_COPY_MIN_LINE {
+                    true => Shape::ZeroCopy,
+                    false => Shape::Whole,
+                }
+            }
             Message::Event(event)
                 if event
                     .data
                     .as_ref()
                     .is_some_and(|d| d.len() >= ZERO_COPY_MIN) =>
             {
-                match event.data_is_one_line() {
-                    true => Shape::ZeroCopy,
-                    false => Shape::Streamed,
-                }
+                Shape::Streamed
             }
             _ => Shape::Whole,
         }

@@ -42,7 +42,7 @@
 //!   breaks in one vectorized pass (other text gets the full UTF-8 check and an exact search),
 //!   16 KiB at a time, so nothing reads a large payload from memory a second time.
 //! * **Coalescing and zero copy** happen one level up, in [`EventStream`](crate::EventStream),
-//!   which encodes each event where the inner stream put it: moving a 120-byte `Event` through
+//!   which encodes each event where the inner stream put it: moving a 128-byte `Event` through
 //!   the layers of `Poll`, `Option` and `Result` copied it several times, each copy reading in
 //!   16-byte pieces what had just been written in pieces of another size and place, which the
 //!   processor cannot forward from its store buffer: it waits for the stores to reach the cache.
@@ -81,18 +81,36 @@ impl Event {
         (self.head_len() + 1).saturating_add(data)
     }
 
-    /// Bytes the lines before the data take: comments, `event`, `id`, `retry`.
+    /// Bytes the lines before the data take: comments, `event`, `id`, `retry`. The `event` and
+    /// `id` lines were measured when they were set (`type_id_len`); the rest are rare.
     #[inline(always)]
     fn head_len(&self) -> usize {
+        debug_assert_eq!(
+            self.type_id_len,
+            self.measure_type_id(),
+            "type_id_len is stale"
+        );
+        match &self.rare {
+            None => self.type_id_len,
+            Some(_) => self.type_id_len + self.rare_len(),
+        }
+    }
+
+    /// Bytes the `event` and `id` lines take, measured (what `type_id_len` must hold).
+    fn measure_type_id(&self) -> usize {
+        let ty = self
+            .event
+            .as_ref()
+            .map_or(0, |ty| line_len(EVENT, ty.as_bytes()));
+        ty + self.id.as_ref().map_or(0, |id| line_len(ID, id.as_bytes()))
+    }
+
+    /// Bytes the comment and `retry` lines take; out of line, as most events have neither.
+    #[inline(never)]
+    fn rare_len(&self) -> usize {
         let mut len = 0;
         for comment in self.comments() {
             len += field_len(COMMENT, comment.as_bytes());
-        }
-        if let Some(ty) = &self.event {
-            len += line_len(EVENT, ty.as_bytes());
-        }
-        if let Some(id) = &self.id {
-            len += line_len(ID, id.as_bytes());
         }
         if let Some(delay) = self.get_retry() {
             let (digits, start) = decimal(delay.as_millis());
@@ -224,8 +242,8 @@ impl Event {
 // What starts a line of each field: the name, the colon and the one space that clients remove.
 // Before an empty value the space is left out (`data:`), which clients read the same way.
 pub(crate) const DATA: &[u8] = DATA_JOIN.split_at(1).1;
-const EVENT: &[u8] = b"event: ";
-const ID: &[u8] = b"id: ";
+pub(crate) const EVENT: &[u8] = b"event: ";
+pub(crate) const ID: &[u8] = b"id: ";
 const RETRY: &[u8] = b"retry: ";
 const COMMENT: &[u8] = COMMENT_JOIN.split_at(1).1;
 
@@ -625,6 +643,36 @@ mod tests {
                 if find_break(text.as_bytes()).is_none() {
                     assert_eq!(bound, exact, "one line: {text:?}");
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn length_stays_exact_when_type_and_id_are_replaced() {
+        // `event` and `id` keep their lines' length as they set them (`type_id_len`); setting
+        // either again, to a longer, shorter or empty value, must leave the length exact.
+        let values = [
+            "",
+            "a",
+            "update",
+            "a value longer than the inline limit of 22 bytes",
+        ];
+        for first in values {
+            for second in values {
+                let ev = Event::new()
+                    .event(first)
+                    .and_then(|ev| ev.id(first))
+                    .and_then(|ev| ev.event(second))
+                    .and_then(|ev| ev.id(second))
+                    .unwrap()
+                    .data("x");
+                let bytes = ev.to_bytes();
+                assert_eq!(ev.encoded_len(), bytes.len(), "{first:?}, then {second:?}");
+                assert_eq!(
+                    ev.encoded_len_bound(),
+                    bytes.len(),
+                    "{first:?}, then {second:?}"
+                );
             }
         }
     }

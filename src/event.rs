@@ -1,6 +1,6 @@
 //! [`Event`]: one server-sent event, checked as it is built.
 
-use crate::encode::{find_break, find_break_or_nul, line_len, DATA};
+use crate::encode::{find_break, find_break_or_nul, line_len, DATA, EVENT, ID};
 use crate::error::{Error, Field};
 use crate::text::{check_utf8_and_breaks, Str, Text};
 use alloc::boxed::Box;
@@ -75,7 +75,12 @@ pub struct Event {
     pub(crate) one_line_len: usize,
     pub(crate) event: Option<Str>,
     pub(crate) id: Option<Str>,
-    /// The fields most events lack, boxed so that an `Event` stays at 120 bytes: small enough
+    /// The bytes the `event` and `id` lines take (0 when neither is set), kept by
+    /// [`event`](Event::event) and [`id`](Event::id) as they set those fields, so an event's
+    /// length is known without looking at them again: the adapter measures every event it
+    /// packs, and each look goes through `Str`'s four forms.
+    pub(crate) type_id_len: usize,
+    /// The fields most events lack, boxed so that an `Event` stays at 128 bytes: small enough
     /// to move with a few vector stores instead of a `memcpy` call, which on tiny events is a
     /// measurable share of the whole encoding cost.
     pub(crate) rare: Option<Box<Rare>>,
@@ -131,7 +136,7 @@ impl Event {
     /// assert_eq!(Event::new().data("").to_bytes(), "data:\n\n");
     /// assert_eq!(Event::new().data(" a\r\nb\n").to_bytes(), "data:  a\ndata: b\ndata:\n\n");
     /// ```
-    // Always inlined, like `event` and `id`: each takes and returns the 120-byte event by value,
+    // Always inlined, like `event` and `id`: each takes and returns the 128-byte event by value,
     // which out of line goes through memory twice (in the benchmark with each workload's own
     // closure, the compiler left `event` and `id` out of line: W2 1,026 instructions per event
     // against 926 inlined).
@@ -219,8 +224,13 @@ impl Event {
     #[inline(always)]
     pub fn event(mut self, event_type: impl Into<Text>) -> Result<Event, Error> {
         // Stored first and checked where it lies, as in `data`.
+        let old = self
+            .event
+            .as_ref()
+            .map_or(0, |t| line_len(EVENT, t.as_bytes()));
         let event_type = self.event.insert(event_type.into().into()).as_bytes();
         refuse(Field::Event, event_type, find_break(event_type))?;
+        self.type_id_len = self.type_id_len - old + line_len(EVENT, event_type);
         Ok(self)
     }
 
@@ -236,8 +246,10 @@ impl Event {
     /// (which makes clients ignore the id, silently keeping the old one).
     #[inline(always)]
     pub fn id(mut self, id: impl Into<Text>) -> Result<Event, Error> {
+        let old = self.id.as_ref().map_or(0, |id| line_len(ID, id.as_bytes()));
         let id = self.id.insert(id.into().into()).as_bytes();
         refuse(Field::Id, id, find_break_or_nul(id))?;
+        self.type_id_len = self.type_id_len - old + line_len(ID, id);
         Ok(self)
     }
 
