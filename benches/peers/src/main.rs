@@ -708,7 +708,7 @@ fn write_csv(rows: &[Row], path: &str) {
     for r in rows {
         writeln!(
             f,
-            "{},{},{},{},{},{},{},{},{}",
+            "\"{}\",\"{}\",{},{},{},{},{},{},{}",
             r.workload,
             r.peer,
             r.median.as_nanos(),
