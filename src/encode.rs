@@ -30,6 +30,11 @@
 //!   written with one copy and no further scan, and is sent without any copy by
 //!   [`EventStream`](crate::EventStream) when it is large. Large multi-line data is sent line by
 //!   line into bounded chunks, so its length is never needed in advance.
+//! * **The common fields are measured once, when they are set.** `event` and `id` keep the
+//!   length of their lines as they store them, as `data` keeps its line's, so the adapter
+//!   learns an event's length from two numbers instead of looking at each field again through
+//!   the forms its text may take. (Comments and `retry`, which most events lack, are measured
+//!   when the event is.)
 //! * **Multi-line data is scanned once by the adapter too.** Its length has an upper bound that
 //!   needs no scan (every byte a break: 7 bytes per byte); when that bound does not fit what is
 //!   left of a chunk, the event is written into the room left and taken back if it does not fit,
