@@ -5,7 +5,7 @@
 mod common;
 
 use bytes::Bytes;
-use common::oracle::{assert_client_saw, build, expected, Input};
+use common::oracle::{assert_client_saw, build, build_on, expected, Input};
 use common::{peer_parse, Parser};
 use proptest::prelude::*;
 use sse_wire::{Error, Event, Field};
@@ -92,6 +92,28 @@ proptest! {
             prop_assert_eq!(&got.id, &want.last_event_id);
             prop_assert_eq!(got.retry, input.retry_ms.map(Duration::from_millis));
         }
+    }
+
+    /// Setting `event` and `id` again replaces them: the bytes and the length are those of an
+    /// event given the last values only (the length of their lines is kept as they are set).
+    #[test]
+    fn setting_type_and_id_again_replaces_them(
+        input in input(),
+        earlier_event in field_value(&['\r', '\n']),
+        earlier_id in field_value(&['\r', '\n', '\0']),
+    ) {
+        let Some(want) = build(&input) else { return Ok(()) };
+        // Earlier values, for the fields the input sets again (a refused one is not set).
+        let mut ev = Event::new();
+        if input.event.is_some() {
+            ev = ev.clone().event(earlier_event.as_str()).unwrap_or(ev);
+        }
+        if input.id.is_some() {
+            ev = ev.clone().id(earlier_id.as_str()).unwrap_or(ev);
+        }
+        let got = build_on(ev, &input).expect("the input was accepted on a new event");
+        prop_assert_eq!(got.to_bytes(), want.to_bytes());
+        prop_assert_eq!(got.encoded_len(), want.encoded_len());
     }
 
     /// Splitting the bytes anywhere, or feeding them one byte at a time, changes nothing.

@@ -42,7 +42,11 @@ fn assert_refusal(err: Error, field: Field, value: &str, forbidden: &[char]) {
 /// Builds the event; `None` when the builder refused a value (checked to be the documented
 /// refusal, at the first bad byte).
 pub fn build(input: &Input) -> Option<Event> {
-    let mut ev = Event::new();
+    build_on(Event::new(), input)
+}
+
+/// [`build`], setting the input's fields on `ev` instead of on a new event.
+pub fn build_on(mut ev: Event, input: &Input) -> Option<Event> {
     for c in &input.comments {
         ev = ev.comment(c.as_str());
     }
