@@ -10,7 +10,7 @@ mod oracle;
 
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
-use sse_wire::{Error, Field};
+use sse_wire::{Error, Event, Field};
 
 #[derive(Arbitrary, Debug)]
 struct Fields {
@@ -21,6 +21,10 @@ struct Fields {
     data: Option<String>,
     /// Data given as raw bytes instead, through `Event::data_utf8`.
     raw_data: Option<Vec<u8>>,
+    /// A type and an id set first and then replaced by `event` and `id` (only where those are
+    /// set, and only if accepted), which must leave no trace.
+    earlier_event: Option<String>,
+    earlier_id: Option<String>,
 }
 
 fuzz_target!(|fields: Fields| {
@@ -31,7 +35,14 @@ fuzz_target!(|fields: Fields| {
         retry_ms: fields.retry_ms,
         data: fields.data,
     };
-    let Some(mut ev) = oracle::build(&input) else { return };
+    let mut earlier = Event::new();
+    if let (Some(t), Some(_)) = (&fields.earlier_event, &input.event) {
+        earlier = earlier.clone().event(t.as_str()).unwrap_or(earlier);
+    }
+    if let (Some(id), Some(_)) = (&fields.earlier_id, &input.id) {
+        earlier = earlier.clone().id(id.as_str()).unwrap_or(earlier);
+    }
+    let Some(mut ev) = oracle::build_on(earlier, &input) else { return };
     if let Some(raw) = fields.raw_data {
         match (ev.clone().data_utf8(bytes::Bytes::from(raw.clone())), std::str::from_utf8(&raw)) {
             (Ok(e), Ok(s)) => {
