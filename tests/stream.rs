@@ -252,6 +252,38 @@ fn large_one_line_data_is_not_copied() {
 }
 
 #[test]
+fn one_line_data_of_4_kib_and_more_is_not_copied() {
+    // The documented threshold, at its edge: 4,095 bytes are copied into the chunk with the
+    // events around them, 4,096 are sent in the caller's own buffer.
+    for (len, shared) in [(4095, false), (4096, true)] {
+        let owned = "s".repeat(len);
+        let owned_ptr = owned.as_ptr();
+        let events = [
+            Step::Item(ev("before")),
+            Step::Item(Event::new().data(owned)),
+            Step::Item(ev("after")),
+        ];
+        let (inner, _) = Script::new(events, false);
+        let chunks: Vec<Bytes> = drain(&mut EventStream::new(inner))
+            .into_iter()
+            .map(|o| if let Out::Chunk(c) = o { c } else { panic!() })
+            .collect();
+        let all: Vec<u8> = chunks.iter().flat_map(|c| c.to_vec()).collect();
+        let want = format!(
+            "data: before\n\ndata: {}\n\ndata: after\n\n",
+            "s".repeat(len)
+        );
+        assert_eq!(all, want.as_bytes(), "{len} bytes");
+        assert_eq!(
+            chunks.iter().any(|c| c.as_ptr() == owned_ptr),
+            shared,
+            "{len} bytes: {} chunks",
+            chunks.len()
+        );
+    }
+}
+
+#[test]
 fn frames_are_sent_as_they_are() {
     let big = Frame::from(Event::new().data("b".repeat(5000)));
     let small = Frame::from(ev("small"));
