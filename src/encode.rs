@@ -53,7 +53,7 @@
 //!   processor cannot forward from its store buffer: it waits for the stores to reach the cache.
 
 use crate::event::Event;
-use crate::text::{decimal, Text};
+use crate::text::{decimal, Str, Text};
 use bytes::{BufMut, Bytes, BytesMut};
 
 impl Event {
@@ -103,11 +103,7 @@ impl Event {
 
     /// Bytes the `event` and `id` lines take, measured (what `type_id_len` must hold).
     fn measure_type_id(&self) -> usize {
-        let ty = self
-            .event
-            .as_ref()
-            .map_or(0, |ty| line_len(EVENT, ty.as_bytes()));
-        ty + self.id.as_ref().map_or(0, |id| line_len(ID, id.as_bytes()))
+        field_line_len(EVENT, self.event.as_ref()) + field_line_len(ID, self.id.as_ref())
     }
 
     /// Bytes the comment and `retry` lines take; out of line, as most events have neither.
@@ -356,6 +352,12 @@ fn field_len(prefix: &[u8], value: &[u8]) -> usize {
 pub(crate) fn put_line<B: BufMut + ?Sized>(buf: &mut B, prefix: &[u8], line: &[u8]) {
     put_start(buf, prefix, line);
     buf.put_u8(b'\n');
+}
+
+/// The number of bytes the one-line field `value` takes after `prefix`: none when it is unset.
+#[inline]
+pub(crate) fn field_line_len(prefix: &[u8], value: Option<&Str>) -> usize {
+    value.map_or(0, |v| line_len(prefix, v.as_bytes()))
 }
 
 /// The number of bytes [`put_line`] writes.

@@ -1,6 +1,6 @@
 //! [`Event`]: one server-sent event, checked as it is built.
 
-use crate::encode::{find_break, find_break_or_nul, line_len, DATA, EVENT, ID};
+use crate::encode::{field_line_len, find_break, find_break_or_nul, line_len, DATA, EVENT, ID};
 use crate::error::{Error, Field};
 use crate::text::{check_utf8_and_breaks, Str, Text};
 use alloc::boxed::Box;
@@ -224,10 +224,7 @@ impl Event {
     #[inline(always)]
     pub fn event(mut self, event_type: impl Into<Text>) -> Result<Event, Error> {
         // Stored first and checked where it lies, as in `data`.
-        let old = self
-            .event
-            .as_ref()
-            .map_or(0, |t| line_len(EVENT, t.as_bytes()));
+        let old = field_line_len(EVENT, self.event.as_ref());
         let event_type = self.event.insert(event_type.into().into()).as_bytes();
         refuse(Field::Event, event_type, find_break(event_type))?;
         self.type_id_len = self.type_id_len - old + line_len(EVENT, event_type);
@@ -246,7 +243,7 @@ impl Event {
     /// (which makes clients ignore the id, silently keeping the old one).
     #[inline(always)]
     pub fn id(mut self, id: impl Into<Text>) -> Result<Event, Error> {
-        let old = self.id.as_ref().map_or(0, |id| line_len(ID, id.as_bytes()));
+        let old = field_line_len(ID, self.id.as_ref());
         let id = self.id.insert(id.into().into()).as_bytes();
         refuse(Field::Id, id, find_break_or_nul(id))?;
         self.type_id_len = self.type_id_len - old + line_len(ID, id);
