@@ -12,7 +12,7 @@ use bytes::{BufMut, Bytes, BytesMut};
 const ZERO_COPY_MIN: usize = 4 * 1024;
 
 /// The length of the `data:` line of [`ZERO_COPY_MIN`] bytes of one-line data.
-const ZERO_COPY_MIN_LINE: usize = DATA.len() + ZERO_COPY_MIN + 1;
+const ZERO_COPY_MIN_LINE: usize = line_len(DATA, &[b'x'; ZERO_COPY_MIN]);
 
 /// An item of the inner stream, once its `Result` is unwrapped: borrowed, so that it is encoded
 /// where it lies. (Moving an `Event` through the layers of `Option`, `Result` and an enum of

@@ -362,7 +362,7 @@ pub(crate) fn field_line_len(prefix: &[u8], value: Option<&Str>) -> usize {
 
 /// The number of bytes [`put_line`] writes.
 #[inline]
-pub(crate) fn line_len(prefix: &[u8], line: &[u8]) -> usize {
+pub(crate) const fn line_len(prefix: &[u8], line: &[u8]) -> usize {
     match line.len() {
         0 => prefix.len(),
         n => prefix.len() + n + 1,

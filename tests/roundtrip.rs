@@ -112,8 +112,9 @@ proptest! {
             ev = ev.clone().id(earlier_id.as_str()).unwrap_or(ev);
         }
         let got = build_on(ev, &input).expect("the input was accepted on a new event");
-        prop_assert_eq!(got.to_bytes(), want.to_bytes());
-        prop_assert_eq!(got.encoded_len(), want.encoded_len());
+        let bytes = got.to_bytes();
+        prop_assert_eq!(&bytes, &want.to_bytes());
+        prop_assert_eq!(got.encoded_len(), bytes.len());
     }
 
     /// Splitting the bytes anywhere, or feeding them one byte at a time, changes nothing.
