@@ -36,7 +36,6 @@ fn bench_encode(c: &mut Criterion) {
                 .event("update")
                 .unwrap()
                 .id(123456u64)
-                .unwrap()
                 .data(json(123456)),
         ),
         ("multiline", Event::new().data(multiline())),
@@ -99,7 +98,6 @@ fn bench_stream(c: &mut Criterion) {
                 .event("update")
                 .unwrap()
                 .id(i as u64)
-                .unwrap()
                 .data(json(i))
         }),
         ("multiline_10k", |_| Event::new().data(multiline())),

@@ -5,15 +5,14 @@
 
 mod common;
 
-use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue};
-use axum::response::{Html, Response};
+use axum::response::{Html, IntoResponse};
 use axum::routing::get;
 use axum::Router;
 use common::Config;
 use futures_util::StreamExt;
-use sse_wire::{headers, Event, EventStream, Frame, KeepAlive};
+use sse_wire::{headers, Encoded, Event, EventStream, KeepAlive};
 use std::sync::Arc;
 use tokio::sync::{broadcast, watch};
 
@@ -22,12 +21,12 @@ struct App {
     config: Config,
     shutdown: Arc<watch::Sender<bool>>,
     /// With `--broadcast`: the shared counter's frames.
-    frames: Option<broadcast::Sender<Frame>>,
+    frames: Option<broadcast::Sender<Encoded>>,
 }
 
-async fn sse(State(app): State<App>, request_headers: HeaderMap) -> Response {
-    let ticks = KeepAlive::new(common::ticks(app.config.keep_alive));
-    let body = match &app.frames {
+async fn sse(State(app): State<App>, request_headers: HeaderMap) -> impl IntoResponse {
+    let keep_alive = KeepAlive::every(app.config.keep_alive);
+    match &app.frames {
         None => {
             let last_id = request_headers
                 .get(headers::LAST_EVENT_ID)
@@ -38,45 +37,41 @@ async fn sse(State(app): State<App>, request_headers: HeaderMap) -> Response {
                 &app.config,
                 app.shutdown.clone(),
             );
-            Body::from_stream(EventStream::new(events).keep_alive(ticks))
+            // `EventStream` is an `IntoResponse`: status, headers and body in one value.
+            EventStream::new(events.boxed())
+                .keep_alive(keep_alive)
+                .into_response()
         }
         Some(frames) => {
             // Joins the shared counter where it is. A client that falls so far behind that the
-            // channel dropped frames for it is disconnected, and resumes by reconnecting.
+            // channel dropped events for it is disconnected, and resumes by reconnecting.
             let hint = futures_util::stream::once(async {
-                Frame::from(Event::new().retry(common::RETRY))
+                Encoded::from(Event::new().retry(common::RETRY))
             });
             let shared = futures_util::stream::unfold(frames.subscribe(), |mut rx| async move {
                 rx.recv().await.ok().map(|frame| (frame, rx))
             });
             let stop = common::wait_for_shutdown(app.shutdown.subscribe());
-            Body::from_stream(
-                EventStream::new(hint.chain(shared).take_until(stop)).keep_alive(ticks),
-            )
+            EventStream::new(hint.chain(shared).take_until(stop).boxed())
+                .keep_alive(keep_alive)
+                .into_response()
         }
-    };
-    let mut response = Response::new(body);
-    for (name, value) in headers::RESPONSE_HEADERS {
-        response
-            .headers_mut()
-            .insert(name, HeaderValue::from_static(value));
     }
-    response
 }
 
-/// The shared counter of `--broadcast`: each event is encoded once, into a `Frame`, and every
+/// The shared counter of `--broadcast`: each event is encoded once, into an `Encoded`, and every
 /// subscriber's stream sends those same bytes.
 fn broadcast_counter(
     config: &Config,
     shutdown: Arc<watch::Sender<bool>>,
-) -> broadcast::Sender<Frame> {
+) -> broadcast::Sender<Encoded> {
     let (frames, _) = broadcast::channel(1024);
     let sender = frames.clone();
     // The retry hint goes to each client on its own (see `sse`); shared frames carry none.
     let mut events = Box::pin(common::counter_stream(1, false, config, shutdown));
     tokio::spawn(async move {
         while let Some(event) = events.next().await {
-            let _ = sender.send(Frame::from(event)); // no subscribers yet is fine
+            let _ = sender.send(Encoded::from(event)); // no subscribers yet is fine
         }
     });
     frames

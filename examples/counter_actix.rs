@@ -1,7 +1,7 @@
 //! The ticking counter on actix-web 4: `cargo run --example counter_actix`.
 //!
-//! Same `/sse` contract as the other counters (see `examples/common/mod.rs`). actix-web takes
-//! the `EventStream` as it is, with `.streaming()`.
+//! Same `/sse` contract as the other counters (see `examples/common/mod.rs`). With the
+//! `actix-web` feature an `EventStream` is a `Responder`: the handler returns it as it is.
 //!
 //! actix-web's own signal handling waits up to its shutdown timeout for open responses, and an
 //! event stream never finishes by itself; so this example ends the streams first, then stops
@@ -9,7 +9,7 @@
 
 mod common;
 
-use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
+use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer, Responder};
 use common::Config;
 use sse_wire::{headers, EventStream, KeepAlive};
 use std::sync::Arc;
@@ -27,7 +27,7 @@ async fn index() -> HttpResponse {
         .body(common::INDEX_HTML)
 }
 
-async fn sse(request: HttpRequest, state: web::Data<State>) -> HttpResponse {
+async fn sse(request: HttpRequest, state: web::Data<State>) -> impl Responder {
     let last_id = request
         .headers()
         .get(headers::LAST_EVENT_ID)
@@ -38,13 +38,8 @@ async fn sse(request: HttpRequest, state: web::Data<State>) -> HttpResponse {
         &state.config,
         state.shutdown.clone(),
     );
-    let chunks =
-        EventStream::new(events).keep_alive(KeepAlive::new(common::ticks(state.config.keep_alive)));
-    let mut response = HttpResponse::Ok();
-    for header in headers::RESPONSE_HEADERS {
-        response.insert_header(header);
-    }
-    response.streaming(chunks)
+    // `EventStream` is a `Responder`: status, headers and the streaming body in one value.
+    EventStream::new(events).keep_alive(KeepAlive::every(state.config.keep_alive))
 }
 
 #[actix_web::main]

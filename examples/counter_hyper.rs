@@ -1,16 +1,16 @@
 //! The ticking counter on hyper 1, with no framework: `cargo run --example counter_hyper`.
 //!
-//! Same `/sse` contract as the other counters (see `examples/common/mod.rs`). The only glue
-//! hyper needs is one `map_ok(Frame::data)`, because its bodies yield `http_body::Frame`s.
+//! Same `/sse` contract as the other counters (see `examples/common/mod.rs`). With the
+//! `http-body` feature an `EventStream` is an `http_body::Body`, and `into_http_response` gives
+//! the whole response, headers included.
 
 mod common;
 
 use bytes::Bytes;
 use common::Config;
-use futures_util::TryStreamExt;
 use http_body_util::combinators::BoxBody;
-use http_body_util::{BodyExt, Full, StreamBody};
-use hyper::body::{Frame, Incoming};
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Request, Response, StatusCode};
@@ -40,13 +40,8 @@ fn handle(
                 .map(|v| v.as_bytes());
             let events =
                 common::counter_stream(common::first_id(last_id), true, config, shutdown.clone());
-            let chunks = EventStream::new(events)
-                .keep_alive(KeepAlive::new(common::ticks(config.keep_alive)));
-            let mut response = Response::builder();
-            for (name, value) in headers::RESPONSE_HEADERS {
-                response = response.header(name, value);
-            }
-            response.body(StreamBody::new(chunks.map_ok(Frame::data)).boxed())
+            let stream = EventStream::new(events).keep_alive(KeepAlive::every(config.keep_alive));
+            Ok(stream.into_http_response().map(BodyExt::boxed))
         }
         _ => Response::builder()
             .status(StatusCode::NOT_FOUND)

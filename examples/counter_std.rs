@@ -88,7 +88,10 @@ fn serve(mut stream: TcpStream, config: &Config, done: &AtomicBool) -> std::io::
                         done.store(true, Ordering::Relaxed);
                         return Ok(());
                     }
-                    n += 1;
+                    match n.checked_add(1) {
+                        Some(next) => n = next,
+                        None => return Ok(()), // the ids are used up
+                    }
                     next_event += config.interval;
                 } else if now >= last_write + config.keep_alive {
                     stream.write_all(&keep_alive)?;

@@ -1,8 +1,8 @@
 //! [`Chunk`]: how [`EventStream`](crate::EventStream) packs events into body chunks.
 
 use crate::encode::{line_len, put_field, split_line, DATA, DATA_JOIN};
+use crate::encoded::Encoded;
 use crate::event::Event;
-use crate::frame::Frame;
 use crate::text::Text;
 use bytes::{BufMut, Bytes, BytesMut};
 
@@ -17,11 +17,15 @@ const ZERO_COPY_MIN_LINE: usize = line_len(DATA, &[b'x'; ZERO_COPY_MIN]);
 /// An item of the inner stream, once its `Result` is unwrapped: borrowed, so that it is encoded
 /// where it lies. (Moving an `Event` through the layers of `Option`, `Result` and an enum of
 /// its own copied it several times, which cost more than encoding a small one.)
+// Reachable only through the sealed supertrait of `StreamItem`, so not nameable outside the
+// crate, on purpose.
+#[allow(unnameable_types)]
+#[derive(Debug)]
 pub enum Message<'a> {
     /// An event, to encode.
     Event(&'a mut Event),
     /// Bytes already encoded.
-    Frame(&'a mut Frame),
+    Encoded(&'a mut Encoded),
 }
 
 /// The chunk being built, and what must follow it.
@@ -79,9 +83,25 @@ impl Chunk {
         self.buf.is_empty()
     }
 
-    /// The chunk built so far; the buffer starts the next one.
+    /// The chunk built so far; the buffer starts the next one. A buffer that grew past `max`
+    /// for one large item is not kept for the next chunk, so that between chunks the stream
+    /// never holds more than `max` bytes of buffer.
     pub(crate) fn take(&mut self) -> Bytes {
-        self.buf.split().freeze()
+        let oversized = self.buf.capacity() > self.max;
+        let chunk = self.buf.split().freeze();
+        if oversized {
+            self.buf = BytesMut::new();
+        }
+        chunk
+    }
+
+    /// Lets go of the buffer's block (freed once the body drops the chunks cut from it), so
+    /// that a stream waiting for its next event holds no buffer at all.
+    pub(crate) fn release(&mut self) {
+        debug_assert!(self.buf.is_empty(), "released a buffer holding bytes");
+        if self.buf.capacity() != 0 {
+            self.buf = BytesMut::new();
+        }
     }
 
     /// Goes on writing a large event begun in an earlier chunk; returns whether it is done
@@ -170,8 +190,8 @@ impl Chunk {
                 Push::Added
             }
             // Sent right after whatever is buffered.
-            (Message::Frame(frame), _) if self.buf.is_empty() => Push::Send(frame.take_bytes()),
-            (Message::Frame(frame), _) => {
+            (Message::Encoded(frame), _) if self.buf.is_empty() => Push::Send(frame.take_bytes()),
+            (Message::Encoded(frame), _) => {
                 self.queued = Some(frame.take_bytes());
                 Push::Full
             }
@@ -199,7 +219,7 @@ impl Message<'_> {
     fn len(&self) -> usize {
         match self {
             Message::Event(event) => event.encoded_len(),
-            Message::Frame(frame) => frame.len(),
+            Message::Encoded(frame) => frame.len(),
         }
     }
 
@@ -208,7 +228,7 @@ impl Message<'_> {
     fn len_bound(&self) -> usize {
         match self {
             Message::Event(event) => event.encoded_len_bound(),
-            Message::Frame(frame) => frame.len(),
+            Message::Encoded(frame) => frame.len(),
         }
     }
 
@@ -217,7 +237,7 @@ impl Message<'_> {
     fn payload_len(&self) -> usize {
         match self {
             Message::Event(event) => event.data.as_ref().map_or(0, |d| d.len()),
-            Message::Frame(frame) => frame.len(),
+            Message::Encoded(frame) => frame.len(),
         }
     }
 
@@ -226,7 +246,7 @@ impl Message<'_> {
     fn encode_whole(&self, buf: &mut BytesMut) {
         match self {
             Message::Event(event) => event.encode_into(buf),
-            Message::Frame(frame) => buf.put_slice(frame.as_bytes()),
+            Message::Encoded(frame) => buf.put_slice(frame.as_bytes()),
         }
     }
 
@@ -235,7 +255,7 @@ impl Message<'_> {
     #[inline]
     fn shape(&self) -> Shape {
         match self {
-            Message::Frame(frame) if frame.len() >= ZERO_COPY_MIN => Shape::ZeroCopy,
+            Message::Encoded(frame) if frame.len() >= ZERO_COPY_MIN => Shape::ZeroCopy,
             // One-line data, the common case, is measured by its line's length, known since it
             // was set: the text itself (behind a pointer, in one of several forms) is not read.
             Message::Event(event) if event.data_is_one_line() => {

@@ -160,12 +160,12 @@ impl Event {
     /// [`encoded_len`](Event::encoded_len) bytes.
     ///
     /// Encode once, send everywhere: a `Bytes` is a reference-counted view, so cloning it for
-    /// each subscriber of a broadcast copies nothing. See [`Frame`](crate::Frame) for sending
+    /// each subscriber of a broadcast copies nothing. See [`Encoded`](crate::Encoded) for sending
     /// such bytes through an [`EventStream`](crate::EventStream).
     ///
     /// ```
     /// use sse_wire::Event;
-    /// let frame = Event::new().event("tick")?.id(7u64)?.data("hello").to_bytes();
+    /// let frame = Event::new().event("tick")?.id(7u64).data("hello").to_bytes();
     /// assert_eq!(&frame[..], b"event: tick\nid: 7\ndata: hello\n\n");
     ///
     /// // Fan-out: every subscriber gets the same bytes, shared, not copied.

@@ -18,24 +18,18 @@ pub enum Field {
     Event,
     /// The `id` field.
     Id,
-    /// A comment line.
-    Comment,
-    /// The `retry` field.
-    Retry,
     /// The `Last-Event-ID` request header.
     LastEventId,
 }
 
 impl Field {
-    /// The name as it appears on the wire (`data`, `event`, `id`, `retry`), `comment` for
-    /// comments and `Last-Event-ID` for the request header.
+    /// The name as it appears on the wire (`data`, `event`, `id`), or `Last-Event-ID` for the
+    /// request header. (Comments and `retry` are never refused, so they have no variant.)
     pub const fn as_str(self) -> &'static str {
         match self {
             Field::Data => "data",
             Field::Event => "event",
             Field::Id => "id",
-            Field::Comment => "comment",
-            Field::Retry => "retry",
             Field::LastEventId => "Last-Event-ID",
         }
     }

@@ -52,7 +52,7 @@ use core::time::Duration;
 ///
 /// let ev = Event::new()
 ///     .event("update")?
-///     .id(42u64)?
+///     .id(42u64)
 ///     .retry(Duration::from_secs(3))
 ///     .data("{\"n\":42}\nsecond line");
 /// assert_eq!(
@@ -217,15 +217,35 @@ impl Event {
     /// Sets the event type, replacing any earlier one. Clients dispatch the event under this
     /// name (`addEventListener("update", …)`); `""` means the default type, `message`.
     ///
+    /// Takes text, which is checked and returns a `Result`, or an [`EventType`], checked when
+    /// it was made (at compile time when made in a `const`), which returns the event itself:
+    ///
+    /// ```
+    /// use sse_wire::{Event, EventType};
+    ///
+    /// const UPDATE: EventType = EventType::new("update");
+    /// let ev = Event::new().event(UPDATE).data("x"); // no `?`: cannot fail
+    /// assert_eq!(ev.to_bytes(), "event: update\ndata: x\n\n");
+    ///
+    /// let from_user = String::from("update\ndata: forged");
+    /// assert!(Event::new().event(from_user).is_err());
+    /// ```
+    ///
     /// # Errors
     ///
-    /// [`Error::InvalidChar`] if the type contains CR or LF, which would end the line and let
-    /// the rest be read as another field.
+    /// For text: [`Error::InvalidChar`] if the type contains CR or LF, which would end the line
+    /// and let the rest be read as another field.
     #[inline(always)]
-    pub fn event(mut self, event_type: impl Into<Text>) -> Result<Event, Error> {
+    pub fn event<T: IntoEventType>(self, event_type: T) -> T::Output {
+        event_type.set_on(self)
+    }
+
+    /// Sets an event type that may hold anything: checked here.
+    #[inline(always)]
+    fn event_text(mut self, event_type: Text) -> Result<Event, Error> {
         // Stored first and checked where it lies, as in `data`.
         let old = field_line_len(EVENT, self.event.as_ref());
-        let event_type = self.event.insert(event_type.into().into()).as_bytes();
+        let event_type = self.event.insert(event_type.into()).as_bytes();
         refuse(Field::Event, event_type, find_break(event_type))?;
         self.type_id_len = self.type_id_len - old + line_len(EVENT, event_type);
         Ok(self)
@@ -235,19 +255,45 @@ impl Event {
     /// it back in the `Last-Event-ID` header when they reconnect. `""` is sent as `id:` and
     /// resets the client's last id.
     ///
-    /// Integers are formatted in decimal without allocating: `.id(42u64)`.
+    /// Integers cannot fail and return the event itself; they are formatted in decimal without
+    /// allocating. Text is checked and returns a `Result`:
+    ///
+    /// ```
+    /// use sse_wire::Event;
+    ///
+    /// let ev = Event::new().id(42u64).data("x"); // no `?`: cannot fail
+    /// assert_eq!(ev.to_bytes(), "id: 42\ndata: x\n\n");
+    /// assert!(Event::new().id("4\x002").is_err());
+    /// ```
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidChar`] if the id contains CR or LF (which would inject fields) or NUL
-    /// (which makes clients ignore the id, silently keeping the old one).
+    /// For text: [`Error::InvalidChar`] if the id contains CR or LF (which would inject
+    /// fields) or NUL (which makes clients ignore the id, silently keeping the old one).
     #[inline(always)]
-    pub fn id(mut self, id: impl Into<Text>) -> Result<Event, Error> {
+    pub fn id<I: IntoId>(self, id: I) -> I::Output {
+        id.set_on(self)
+    }
+
+    /// Sets an id that may hold anything: checked here.
+    #[inline(always)]
+    fn id_text(mut self, id: Text) -> Result<Event, Error> {
+        // Stored first and checked where it lies, as in `data`.
         let old = field_line_len(ID, self.id.as_ref());
-        let id = self.id.insert(id.into().into()).as_bytes();
+        let id = self.id.insert(id.into()).as_bytes();
         refuse(Field::Id, id, find_break_or_nul(id))?;
         self.type_id_len = self.type_id_len - old + line_len(ID, id);
         Ok(self)
+    }
+
+    /// Sets an id already known to hold no CR, LF or NUL.
+    #[inline(always)]
+    fn id_checked(mut self, id: Str) -> Event {
+        debug_assert_eq!(find_break_or_nul(id.as_bytes()), None, "unchecked id");
+        let old = field_line_len(ID, self.id.as_ref());
+        let id = self.id.insert(id).as_bytes();
+        self.type_id_len = self.type_id_len - old + line_len(ID, id);
+        self
     }
 
     /// Sets the client's reconnection delay, replacing any earlier value.
@@ -325,5 +371,151 @@ fn refuse(field: Field, value: &[u8], found: Option<usize>) -> Result<(), Error>
             found: char::from(value[index]),
             index,
         }),
+    }
+}
+
+mod sealed {
+    /// What makes [`IntoId`](super::IntoId) and [`IntoEventType`](super::IntoEventType) sealed.
+    // Sealed on purpose: reachable through those traits, but not nameable outside the crate.
+    #[allow(unnameable_types)]
+    pub trait Sealed {}
+}
+
+/// What [`Event::id`] takes: integers, which cannot fail (`Output = Event`), and text, which is
+/// checked (`Output = Result<Event, Error>`). Sealed: implemented for the integer types and
+/// every type [`Text`] is made from.
+pub trait IntoId: sealed::Sealed {
+    /// `Event` for integers, `Result<Event, Error>` for text.
+    type Output;
+
+    /// Sets `self` as `event`'s id.
+    #[doc(hidden)]
+    fn set_on(self, event: Event) -> Self::Output;
+}
+
+/// What [`Event::event`] takes: an [`EventType`], checked when it was made (`Output = Event`),
+/// and text, which is checked (`Output = Result<Event, Error>`). Sealed, like [`IntoId`].
+pub trait IntoEventType: sealed::Sealed {
+    /// `Event` for an [`EventType`], `Result<Event, Error>` for text.
+    type Output;
+
+    /// Sets `self` as `event`'s type.
+    #[doc(hidden)]
+    fn set_on(self, event: Event) -> Self::Output;
+}
+
+macro_rules! text_values {
+    ($($t:ty),*) => {$(
+        impl sealed::Sealed for $t {}
+        impl IntoId for $t {
+            type Output = Result<Event, Error>;
+            #[inline(always)]
+            fn set_on(self, event: Event) -> Result<Event, Error> {
+                event.id_text(Text::from(self))
+            }
+        }
+        impl IntoEventType for $t {
+            type Output = Result<Event, Error>;
+            #[inline(always)]
+            fn set_on(self, event: Event) -> Result<Event, Error> {
+                event.event_text(Text::from(self))
+            }
+        }
+    )*};
+}
+text_values!(
+    Text,
+    &str,
+    &alloc::string::String,
+    alloc::string::String,
+    Box<str>,
+    alloc::sync::Arc<str>,
+    &alloc::sync::Arc<str>,
+    alloc::borrow::Cow<'static, str>,
+    char
+);
+
+macro_rules! integer_ids {
+    ($($t:ty)*) => {$(
+        impl sealed::Sealed for $t {}
+        impl IntoId for $t {
+            type Output = Event;
+            /// Decimal digits (and a `-`), which hold no CR, LF or NUL: nothing to check.
+            #[inline(always)]
+            fn set_on(self, event: Event) -> Event {
+                event.id_checked(Str::from(Text::from(self)))
+            }
+        }
+    )*};
+}
+integer_ids!(u8 u16 u32 u64 usize i8 i16 i32 i64 isize);
+
+/// An event type checked when it is made: [`Event::event`] with one cannot fail.
+///
+/// Make it in a `const` and a bad name is a compile error:
+///
+/// ```
+/// use sse_wire::EventType;
+/// const UPDATE: EventType = EventType::new("update");
+/// assert_eq!(UPDATE.as_str(), "update");
+/// assert!(EventType::try_new("two\nlines").is_err());
+/// ```
+///
+/// ```compile_fail
+/// const BAD: sse_wire::EventType = sse_wire::EventType::new("update\ndata: forged");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct EventType(&'static str);
+
+impl EventType {
+    /// `name` as an event type, for use in a `const`.
+    ///
+    /// # Panics
+    ///
+    /// If `name` holds CR or LF; in a `const` that is a compile error. Use
+    /// [`try_new`](EventType::try_new) for names known only at run time.
+    pub const fn new(name: &'static str) -> EventType {
+        match EventType::try_new(name) {
+            Ok(event_type) => event_type,
+            Err(_) => panic!("an event type cannot hold CR or LF"),
+        }
+    }
+
+    /// `name` as an event type.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidChar`] if `name` holds CR or LF.
+    pub const fn try_new(name: &'static str) -> Result<EventType, Error> {
+        let bytes = name.as_bytes();
+        let mut index = 0;
+        while index < bytes.len() {
+            if bytes[index] == b'\r' || bytes[index] == b'\n' {
+                return Err(Error::InvalidChar {
+                    field: Field::Event,
+                    found: bytes[index] as char,
+                    index,
+                });
+            }
+            index += 1;
+        }
+        Ok(EventType(name))
+    }
+
+    /// The name.
+    pub const fn as_str(self) -> &'static str {
+        self.0
+    }
+}
+
+impl sealed::Sealed for EventType {}
+impl IntoEventType for EventType {
+    type Output = Event;
+    #[inline(always)]
+    fn set_on(self, mut event: Event) -> Event {
+        let old = field_line_len(EVENT, event.event.as_ref());
+        let name = event.event.insert(Str::Static(self.0)).as_bytes();
+        event.type_id_len = event.type_id_len - old + line_len(EVENT, name);
+        event
     }
 }

@@ -11,7 +11,7 @@
 //! ```
 //! use sse_wire::Event;
 //!
-//! let event = Event::new().event("update")?.id(7u64)?.data("line one\nline two");
+//! let event = Event::new().event("update")?.id(7u64).data("line one\nline two");
 //! assert_eq!(event.to_bytes(), "event: update\nid: 7\ndata: line one\ndata: line two\n\n");
 //!
 //! // Text that would forge a second field or event is refused, not rewritten:
@@ -80,7 +80,7 @@
 //! * [`encode`] — the framing rules, and why encoding is fast.
 //! * [`EventStream`] — the `Stream` adapter: coalescing, errors, backpressure.
 //! * [`KeepAlive`] — idle comments driven by any runtime's timer.
-//! * [`Frame`] — encode once, send to many clients.
+//! * [`Encoded`] — encode once, send to many clients.
 //! * [`headers`] — the response headers an event stream needs.
 //!
 //! # Features
@@ -96,19 +96,23 @@
 
 extern crate alloc;
 
+#[cfg(any(feature = "http-body", feature = "actix-web"))]
+mod body;
 mod chunk;
 pub mod encode;
+mod encoded;
 mod error;
 mod event;
-mod frame;
 pub mod headers;
 mod keep_alive;
 mod stream;
 mod text;
 
+pub use encoded::Encoded;
 pub use error::{Error, Field};
-pub use event::Event;
-pub use frame::Frame;
-pub use keep_alive::{KeepAlive, NoTicks};
-pub use stream::{EventStream, StreamItem, DEFAULT_MAX_CHUNK};
+pub use event::{Event, EventType, IntoEventType, IntoId};
+#[cfg(feature = "tokio")]
+pub use keep_alive::TokioTimer;
+pub use keep_alive::{KeepAlive, NoTimer, Timer, MIN_PERIOD};
+pub use stream::{EventStream, StreamItem, DEFAULT_MAX_CHUNK, MAX_CHUNK_LIMIT};
 pub use text::Text;

@@ -1,22 +1,28 @@
 //! [`EventStream`]: a `Stream` of events in, a `Stream` of body chunks out.
 
 use crate::chunk::{Chunk, Message, Push};
+use crate::encoded::Encoded;
 use crate::event::Event;
-use crate::frame::Frame;
-use crate::keep_alive::{KeepAlive, NoTicks};
+use crate::keep_alive::{KeepAlive, NoTimer, Silence, Timer};
 use bytes::Bytes;
 use core::convert::Infallible;
 use core::pin::Pin;
 use core::task::{Context, Poll};
+use core::time::Duration;
 use futures_core::{FusedStream, Stream};
 
 /// Default largest chunk [`EventStream`] builds from events that are ready together: 16 KiB.
 pub const DEFAULT_MAX_CHUNK: usize = 16 * 1024;
 
+/// The largest value [`EventStream::max_chunk`] takes: 64 KiB. Larger values act as this one,
+/// because the chunk buffer is allocated a chunk at a time: a cap of a gigabyte must not
+/// reserve a gigabyte, and past 64 KiB bigger chunks no longer save writes that matter.
+pub const MAX_CHUNK_LIMIT: usize = 64 * 1024;
+
 pin_project_lite::pin_project! {
     /// Turns a [`Stream`] of events into a [`Stream`] of body chunks, `Result<Bytes, E>`.
     ///
-    /// The items of the inner stream may be [`Event`], [`Frame`] (already encoded, for
+    /// The items of the inner stream may be [`Event`], [`Encoded`] (already encoded, for
     /// broadcasting), or `Result` of either; see [`StreamItem`]. The output is what every Rust
     /// HTTP server takes as a streaming body:
     ///
@@ -72,7 +78,7 @@ pin_project_lite::pin_project! {
     /// );
     /// ```
     #[must_use = "streams do nothing unless polled"]
-    pub struct EventStream<S, K = NoTicks>
+    pub struct EventStream<S, K = NoTimer>
     where
         S: Stream,
         S::Item: StreamItem,
@@ -80,13 +86,13 @@ pin_project_lite::pin_project! {
         #[pin]
         inner: S,
         #[pin]
-        ticks: Option<K>,
+        timer: Option<K>,
         keep_alive: Bytes,
+        period: Duration,
+        silence: Silence,
         chunk: Chunk,
         // An item taken from `inner` that must wait for the next chunk.
         held: Option<S::Item>,
-        // Whether anything was yielded since the last keep-alive tick.
-        sent: bool,
         done: bool,
     }
 }
@@ -100,11 +106,12 @@ where
     pub fn new(inner: S) -> Self {
         EventStream {
             inner,
-            ticks: None,
+            timer: None,
             keep_alive: Bytes::new(),
+            period: Duration::MAX,
+            silence: Silence::default(),
             chunk: Chunk::new(DEFAULT_MAX_CHUNK),
             held: None,
-            sent: false,
             done: false,
         }
     }
@@ -118,36 +125,49 @@ where
     /// Sets the largest chunk built from several ready events (default [`DEFAULT_MAX_CHUNK`]).
     ///
     /// Larger chunks mean fewer writes during bursts; smaller ones less memory per connection.
-    /// `0` sends every event in a chunk of its own. A small event larger than this is still
-    /// sent in one chunk; large multi-line events are split into chunks of about this size.
+    /// `0` sends every event in a chunk of its own; values above [`MAX_CHUNK_LIMIT`] act as
+    /// that limit. A small event larger than this is still sent in one chunk; large multi-line
+    /// events are split into chunks of about this size. Between chunks the stream keeps no
+    /// buffer larger than this, and while it waits for its next event it keeps none at all.
     pub fn max_chunk(mut self, bytes: usize) -> Self {
-        self.chunk.max = bytes;
+        self.chunk.max = bytes.min(MAX_CHUNK_LIMIT);
         self
     }
 
-    /// Sends `keep_alive`'s comment whenever one of its ticks passes with nothing sent.
+    /// Sends `keep_alive`'s comment whenever the stream has been silent for its period.
     ///
     /// ```
+    /// # use core::{cell::Cell, pin::Pin, task::{Context, Poll}, time::Duration};
+    /// # /// A clock that moves on a minute at each read, so every deadline has passed.
+    /// # struct Racing(Cell<Duration>);
+    /// # impl sse_wire::Timer for Racing {
+    /// #     fn now(&self) -> Duration { self.0.replace(self.0.get() + Duration::from_secs(60)) }
+    /// #     fn reset(self: Pin<&mut Self>, _: Duration) {}
+    /// #     fn poll_expired(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<()> { Poll::Ready(()) }
+    /// # }
+    /// # let timer = Racing(Cell::new(Duration::ZERO));
     /// use futures_util::{stream, StreamExt};
     /// use sse_wire::{Event, EventStream, KeepAlive};
     ///
-    /// // An inner stream that never yields, and two ticks: two keep-alives.
+    /// // An inner stream that never yields, on a clock where each period has passed: a
+    /// // keep-alive each time the body asks.
     /// let events = stream::pending::<Event>();
-    /// let ticks = stream::iter([(), ()]);
-    /// let mut body = EventStream::new(events).keep_alive(KeepAlive::new(ticks));
+    /// let ka = KeepAlive::new(timer, Duration::from_secs(15));
+    /// let mut body = EventStream::new(events).keep_alive(ka);
     /// futures_executor::block_on(async {
     ///     assert_eq!(body.next().await.unwrap().unwrap(), ":\n\n");
     ///     assert_eq!(body.next().await.unwrap().unwrap(), ":\n\n");
     /// });
     /// ```
-    pub fn keep_alive<T: Stream>(self, keep_alive: KeepAlive<T>) -> EventStream<S, T> {
+    pub fn keep_alive<T: Timer>(self, keep_alive: KeepAlive<T>) -> EventStream<S, T> {
         EventStream {
             inner: self.inner,
-            ticks: Some(keep_alive.ticks),
+            timer: Some(keep_alive.timer),
             keep_alive: keep_alive.frame,
+            period: keep_alive.period,
+            silence: self.silence,
             chunk: self.chunk,
             held: self.held,
-            sent: self.sent,
             done: self.done,
         }
     }
@@ -156,13 +176,30 @@ where
     pub fn get_ref(&self) -> &S {
         &self.inner
     }
+
+    /// The inner stream, to change it in place (for example to add a subscription). Items
+    /// already taken from it and not yet sent stay with the adapter.
+    pub fn get_mut(&mut self) -> &mut S {
+        &mut self.inner
+    }
+
+    /// The inner stream, pinned.
+    pub fn get_pin_mut(self: Pin<&mut Self>) -> Pin<&mut S> {
+        self.project().inner
+    }
+
+    /// Takes the inner stream back. Whatever the adapter had taken from it and not yet sent
+    /// (at most one chunk and one item) is dropped.
+    pub fn into_inner(self) -> S {
+        self.inner
+    }
 }
 
 impl<S, K> Stream for EventStream<S, K>
 where
     S: Stream,
     S::Item: StreamItem,
-    K: Stream,
+    K: Timer,
 {
     type Item = Result<Bytes, <S::Item as StreamItem>::Error>;
 
@@ -170,7 +207,7 @@ where
         let mut this = self.project();
         let chunk = this.chunk;
         if let Some(payload) = chunk.queued.take() {
-            *this.sent = true;
+            this.silence.sent = true;
             return Poll::Ready(Some(Ok(payload)));
         }
         // Items are looked at where they lie (in `held`, or where the inner stream put them)
@@ -183,7 +220,7 @@ where
                         *this.held = None;
                         push
                     }
-                    None => match fail(this.held.take(), this.sent) {
+                    None => match fail(this.held.take(), &mut this.silence.sent) {
                         Some(error) => return error,
                         None => continue, // not reached: an item without a message is an error
                     },
@@ -203,7 +240,14 @@ where
                             continue;
                         }
                         Poll::Pending if chunk.is_empty() => {
-                            return poll_keep_alive(this.ticks, this.keep_alive, this.sent, cx);
+                            chunk.release(); // nothing to send: hold no buffer while waiting
+                            return poll_keep_alive(
+                                this.timer.as_mut(),
+                                this.keep_alive,
+                                *this.period,
+                                this.silence,
+                                cx,
+                            );
                         }
                         Poll::Pending => break,
                     };
@@ -213,7 +257,7 @@ where
                             Push::Wait
                         }
                         Some(push) => push,
-                        None => match fail(ready(polled), this.sent) {
+                        None => match fail(ready(polled), &mut this.silence.sent) {
                             Some(error) => return error,
                             None => continue, // not reached, as above
                         },
@@ -224,13 +268,29 @@ where
                 Push::Added => {}
                 Push::Full | Push::Wait => break,
                 Push::Send(bytes) => {
-                    *this.sent = true;
+                    this.silence.sent = true;
                     return Poll::Ready(Some(Ok(bytes)));
                 }
             }
         }
-        *this.sent = true;
+        this.silence.sent = true;
         Poll::Ready(Some(Ok(chunk.take())))
+    }
+}
+
+impl<S, K> core::fmt::Debug for EventStream<S, K>
+where
+    S: Stream,
+    S::Item: StreamItem,
+{
+    /// The adapter's own state; the inner stream and timer need not be `Debug`.
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("EventStream")
+            .field("max_chunk", &self.chunk.max)
+            .field("keep_alive", &self.timer.as_ref().map(|_| self.period))
+            .field("holds_item", &self.held.is_some())
+            .field("done", &self.done)
+            .finish_non_exhaustive()
     }
 }
 
@@ -238,7 +298,7 @@ impl<S, K> FusedStream for EventStream<S, K>
 where
     S: Stream,
     S::Item: StreamItem,
-    K: Stream,
+    K: Timer,
 {
     fn is_terminated(&self) -> bool {
         self.done && self.held.is_none() && self.chunk.is_done()
@@ -262,7 +322,7 @@ type Polled<E> = Poll<Option<Result<Bytes, E>>>;
 
 /// Passes on the error `item` holds (`None` if it holds none, which `offer` rules out).
 fn fail<I: StreamItem>(item: Option<I>, sent: &mut bool) -> Option<Polled<I::Error>> {
-    let error = item.and_then(StreamItem::into_error)?;
+    let error = item.and_then(sealed::Sealed::into_error)?;
     *sent = true;
     Some(Poll::Ready(Some(Err(error))))
 }
@@ -276,49 +336,53 @@ fn ready<T>(poll: Poll<Option<T>>) -> Option<T> {
 }
 
 /// Called when nothing is buffered and the inner stream is pending: yields the keep-alive
-/// comment if a tick passed with nothing sent since the previous one.
-fn poll_keep_alive<K: Stream, E>(
-    mut ticks: Pin<&mut Option<K>>,
+/// comment if the stream has now been silent for a whole period.
+fn poll_keep_alive<K: Timer, E>(
+    timer: Pin<&mut Option<K>>,
     keep_alive: &Bytes,
-    sent: &mut bool,
+    period: Duration,
+    silence: &mut Silence,
     cx: &mut Context<'_>,
 ) -> Polled<E> {
-    while let Some(t) = ticks.as_mut().as_pin_mut() {
-        match t.poll_next(cx) {
-            Poll::Ready(Some(_)) if *sent => *sent = false,
-            Poll::Ready(Some(_)) => return Poll::Ready(Some(Ok(keep_alive.clone()))),
-            Poll::Ready(None) => ticks.set(None),
-            Poll::Pending => break,
-        }
+    match timer.as_pin_mut() {
+        Some(timer) => silence
+            .poll(timer, period, cx)
+            .map(|()| Some(Ok(keep_alive.clone()))),
+        None => Poll::Pending,
     }
-    Poll::Pending
 }
 
 mod sealed {
-    pub trait Sealed {}
+    use crate::chunk::Message;
+
+    /// What makes [`StreamItem`](super::StreamItem) sealed, and the adapter's view of an item.
+    // Sealed on purpose: reachable through `StreamItem`, but not nameable outside the crate.
+    #[allow(unnameable_types)]
+    pub trait Sealed {
+        /// The error the item may carry (`StreamItem::Error`).
+        type Failure;
+
+        /// The event or encoded events, to be encoded (or taken apart) in place; `None` for an
+        /// error.
+        fn message(&mut self) -> Option<Message<'_>>;
+
+        /// The error, if the item is one.
+        fn into_error(self) -> Option<Self::Failure>;
+    }
 }
 
-/// What an [`EventStream`] accepts as items: [`Event`], [`Frame`], and `Result`s of either.
+/// What an [`EventStream`] accepts as items: [`Event`], [`Encoded`], and `Result`s of either.
 ///
-/// A stream of `Event`s or `Frame`s cannot fail, so its error type is [`Infallible`]. With
+/// A stream of `Event`s or `Encoded`s cannot fail, so its error type is [`Infallible`]. With
 /// `Result<Event, E>` items the output is `Result<Bytes, E>`, and each `Err` is passed on in
 /// order. This trait is sealed: it cannot be implemented outside this crate.
-pub trait StreamItem: sealed::Sealed {
+pub trait StreamItem: sealed::Sealed<Failure = <Self as StreamItem>::Error> {
     /// The error the item may carry.
     type Error;
-
-    /// The event or frame, to be encoded (or taken apart) in place; `None` for an error.
-    #[doc(hidden)]
-    fn message(&mut self) -> Option<Message<'_>>;
-
-    /// The error, if the item is one.
-    #[doc(hidden)]
-    fn into_error(self) -> Option<Self::Error>;
 }
 
-impl sealed::Sealed for Event {}
-impl StreamItem for Event {
-    type Error = Infallible;
+impl sealed::Sealed for Event {
+    type Failure = Infallible;
     #[inline]
     fn message(&mut self) -> Option<Message<'_>> {
         Some(Message::Event(self))
@@ -327,22 +391,26 @@ impl StreamItem for Event {
         None
     }
 }
-
-impl sealed::Sealed for Frame {}
-impl StreamItem for Frame {
+impl StreamItem for Event {
     type Error = Infallible;
+}
+
+impl sealed::Sealed for Encoded {
+    type Failure = Infallible;
     #[inline]
     fn message(&mut self) -> Option<Message<'_>> {
-        Some(Message::Frame(self))
+        Some(Message::Encoded(self))
     }
     fn into_error(self) -> Option<Infallible> {
         None
     }
 }
+impl StreamItem for Encoded {
+    type Error = Infallible;
+}
 
-impl<E> sealed::Sealed for Result<Event, E> {}
-impl<E> StreamItem for Result<Event, E> {
-    type Error = E;
+impl<E> sealed::Sealed for Result<Event, E> {
+    type Failure = E;
     #[inline]
     fn message(&mut self) -> Option<Message<'_>> {
         self.as_mut().ok().map(Message::Event)
@@ -351,15 +419,20 @@ impl<E> StreamItem for Result<Event, E> {
         self.err()
     }
 }
-
-impl<E> sealed::Sealed for Result<Frame, E> {}
-impl<E> StreamItem for Result<Frame, E> {
+impl<E> StreamItem for Result<Event, E> {
     type Error = E;
+}
+
+impl<E> sealed::Sealed for Result<Encoded, E> {
+    type Failure = E;
     #[inline]
     fn message(&mut self) -> Option<Message<'_>> {
-        self.as_mut().ok().map(Message::Frame)
+        self.as_mut().ok().map(Message::Encoded)
     }
     fn into_error(self) -> Option<E> {
         self.err()
     }
+}
+impl<E> StreamItem for Result<Encoded, E> {
+    type Error = E;
 }

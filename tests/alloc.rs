@@ -104,7 +104,6 @@ fn allocations_per_event() {
         .event("update")
         .unwrap()
         .id(18_446_744_073_709_551_615u64)
-        .unwrap()
         .data(data);
     let also = Event::new()
         .id("a-22-byte-long-id-1234")

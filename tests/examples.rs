@@ -96,12 +96,12 @@ async fn check_example(name: &str) {
     let html = page.text().await.unwrap();
     assert!(html.contains(r#"new EventSource("/sse")"#));
 
-    // A fresh client: 1, 2, 3, with the retry hint on the first.
-    check_counter(&events(open(&server, None).await, Some(3)).await, 1..=3);
+    // A fresh client: 0, 1, 2, with the retry hint on the first.
+    check_counter(&events(open(&server, None).await, Some(3)).await, 0..=2);
     // An id that is not a number: start over.
     check_counter(
         &events(open(&server, Some("not-a-number")).await, Some(1)).await,
-        1..=1,
+        0..=0,
     );
     // Resume after 7: 8, 9, 10, then the stream ends (--count 10) and the server exits.
     check_counter(&events(open(&server, Some("7")).await, None).await, 8..=10);
@@ -151,8 +151,24 @@ async fn counter_sends_keep_alives_when_idle() {
     }
     let text = String::from_utf8(bytes).unwrap();
     assert!(
-        text.starts_with("id: 1\nretry: 2000\ndata: Message 1\n\n:\n\n:\n\n"),
+        text.starts_with("id: 0\nretry: 2000\ndata: Message 0\n\n:\n\n:\n\n"),
         "{text:?}"
+    );
+}
+
+/// The ids at the end of the range: `u64::MAX` has no next id, so the client starts over at 0;
+/// after `u64::MAX - 1` comes `u64::MAX`, and then the stream ends, instead of wrapping around
+/// (release) or panicking (debug).
+#[tokio::test]
+async fn counter_at_the_end_of_the_ids() {
+    let server = start("counter", &["--interval-ms", "100"]);
+    check_counter(
+        &events(open(&server, Some("18446744073709551615")).await, Some(1)).await,
+        0..=0,
+    );
+    check_counter(
+        &events(open(&server, Some("18446744073709551614")).await, None).await,
+        u64::MAX..=u64::MAX,
     );
 }
 
@@ -169,7 +185,7 @@ async fn counter_survives_bad_last_event_id() {
             .get(format!("{}/sse", server.url))
             .header("last-event-id", value);
         let response = timeout(STEP, request.send()).await.unwrap().unwrap();
-        check_counter(&events(response, Some(1)).await, 1..=1);
+        check_counter(&events(response, Some(1)).await, 0..=0);
     }
 }
 
@@ -184,7 +200,7 @@ async fn check_ctrl_c(name: &str) {
         .unwrap()
         .unwrap()
         .unwrap();
-    assert_eq!(first.data, "Message 1");
+    assert_eq!(first.data, "Message 0");
 
     let status = std::process::Command::new("kill")
         .args(["-INT", &server.child.id().to_string()])

@@ -39,7 +39,7 @@ fn producer(probe: Arc<Probe>, pause: Duration) -> impl futures_util::Stream<Ite
             if !pause.is_zero() {
                 tokio::time::sleep(pause).await;
             }
-            let event = Event::new().id(i).unwrap().data("x".repeat(1024));
+            let event = Event::new().id(i).data("x".repeat(1024));
             probe
                 .produced_bytes
                 .fetch_add(event.encoded_len() as u64, SeqCst);

@@ -8,13 +8,14 @@ use bytes::Bytes;
 use futures_core::Stream;
 use futures_util::task::noop_waker;
 use proptest::prelude::*;
-use sse_wire::{Event, EventStream, Frame, KeepAlive};
+use sse_wire::{Encoded, Event, EventStream, KeepAlive, Timer};
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::convert::Infallible;
 use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 /// One step of a scripted stream.
 #[derive(Debug, Clone)]
@@ -285,8 +286,8 @@ fn one_line_data_of_4_kib_and_more_is_not_copied() {
 
 #[test]
 fn frames_are_sent_as_they_are() {
-    let big = Frame::from(Event::new().data("b".repeat(5000)));
-    let small = Frame::from(ev("small"));
+    let big = Encoded::from(Event::new().data("b".repeat(5000)));
+    let small = Encoded::from(ev("small"));
     let steps = [
         Step::Item(small.clone()),
         Step::Item(small.clone()),
@@ -304,41 +305,85 @@ fn frames_are_sent_as_they_are() {
     assert_eq!(out[2], chunk("data: small\n\n"));
 }
 
+/// A timer on a clock the test moves by hand (shared through `Clock`).
+struct HandTimer {
+    clock: Clock,
+    deadline: Duration,
+}
+
+type Clock = Rc<std::cell::Cell<Duration>>;
+
+impl HandTimer {
+    fn new() -> (HandTimer, Clock) {
+        let clock = Clock::default();
+        let timer = HandTimer {
+            clock: clock.clone(),
+            deadline: Duration::MAX,
+        };
+        (timer, clock)
+    }
+}
+
+impl Timer for HandTimer {
+    fn now(&self) -> Duration {
+        self.clock.get()
+    }
+    fn reset(mut self: Pin<&mut Self>, deadline: Duration) {
+        self.deadline = deadline;
+    }
+    fn poll_expired(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<()> {
+        match self.clock.get() >= self.deadline {
+            true => Poll::Ready(()),
+            false => Poll::Pending,
+        }
+    }
+}
+
+fn secs(n: u64) -> Duration {
+    Duration::from_secs(n)
+}
+
 #[test]
-fn keep_alive_only_on_idle_ticks() {
+fn keep_alive_after_a_whole_silent_period() {
     use Step::*;
     let (inner, events) = Script::<Event>::new([], true);
-    let (ticks, tick) = Script::<()>::new([], true);
-    let mut s = EventStream::new(inner).keep_alive(KeepAlive::new(ticks).comment("ka"));
+    let (timer, clock) = HandTimer::new();
+    let ka = KeepAlive::new(timer, secs(15)).comment("ka");
+    let mut s = EventStream::new(inner).keep_alive(ka);
     let ka = || chunk(": ka\n\n");
+    let at = |t: u64| clock.set(secs(t));
 
-    assert_eq!(poll(&mut s), Out::Pending, "no tick yet");
-    tick.borrow_mut().push_back(Item(()));
-    assert_eq!(poll(&mut s), ka(), "a tick with nothing sent before it");
+    assert_eq!(poll(&mut s), Out::Pending, "silent for less than a period");
+    at(14);
+    assert_eq!(poll(&mut s), Out::Pending);
+    at(15);
+    assert_eq!(poll(&mut s), ka(), "silent for a whole period");
+    assert_eq!(poll(&mut s), Out::Pending, "one per period");
 
+    // An event at 20 s: the next keep-alive is one period after it, at 35 s, not at 45 s.
+    at(20);
     events.borrow_mut().push_back(Item(ev("1")));
     assert_eq!(poll(&mut s), chunk("data: 1\n\n"));
-    tick.borrow_mut().push_back(Item(()));
-    assert_eq!(
-        poll(&mut s),
-        Out::Pending,
-        "traffic since the last tick: no keep-alive"
-    );
-    tick.borrow_mut().push_back(Item(()));
-    assert_eq!(poll(&mut s), ka(), "a whole idle tick");
-    tick.borrow_mut().push_back(Item(()));
-    assert_eq!(poll(&mut s), ka(), "and another");
+    assert_eq!(poll(&mut s), Out::Pending);
+    at(30);
+    assert_eq!(poll(&mut s), Out::Pending, "traffic 10 s ago");
+    at(34);
+    assert_eq!(poll(&mut s), Out::Pending);
+    at(35);
+    assert_eq!(poll(&mut s), ka(), "15 s after the event");
+    at(50);
+    assert_eq!(poll(&mut s), ka(), "and 15 s after the keep-alive");
 
-    // Event and tick ready together: the event goes first, and counts as traffic.
+    // Event and an expired timer ready together: the event goes first, and counts as traffic.
+    at(70);
     events.borrow_mut().push_back(Item(ev("2")));
-    tick.borrow_mut().push_back(Item(()));
     assert_eq!(poll(&mut s), chunk("data: 2\n\n"));
     assert_eq!(poll(&mut s), Out::Pending);
 
-    // A zero-copy event is three chunks; a tick in between must not split it.
+    // A zero-copy event is three chunks; a keep-alive due in between must not split it.
     let big = "z".repeat(10_000);
     events.borrow_mut().extend([Item(ev(&big)), Pending]);
-    tick.borrow_mut().extend([Item(()), Item(()), Item(())]);
+    at(200);
     let mut bytes = Vec::new();
     for _ in 0..3 {
         match poll(&mut s) {
@@ -348,19 +393,74 @@ fn keep_alive_only_on_idle_ticks() {
     }
     assert_eq!(bytes, format!("data: {big}\n\n").as_bytes());
 
-    // When the ticks end, keep-alives stop and the stream just waits for events...
-    let (inner, events) = Script::<Event>::new([], true);
-    let (ticks, _) = Script::<()>::new([], false);
-    let mut s = EventStream::new(inner).keep_alive(KeepAlive::new(ticks));
-    assert_eq!(poll(&mut s), Out::Pending);
-    events.borrow_mut().push_back(Item(ev("3")));
-    assert_eq!(poll(&mut s), chunk("data: 3\n\n"));
-
-    // ...and when the events end, the stream ends, whatever the ticks do.
+    // When the events end, the stream ends, whatever the timer says.
     let (inner, _) = Script::<Event>::new([], false);
-    let (ticks, _) = Script::<()>::new([Item(())], false);
-    let mut s = EventStream::new(inner).keep_alive(KeepAlive::new(ticks));
+    let (timer, clock) = HandTimer::new();
+    let mut s = EventStream::new(inner).keep_alive(KeepAlive::new(timer, secs(1)));
+    clock.set(secs(100));
     assert_eq!(poll(&mut s), Out::End, "no keep-alive after the last event");
+}
+
+/// Whatever the times of the events, the stream is never silent for more than one period, and
+/// never sends a keep-alive before a whole period of silence.
+#[test]
+fn silence_never_exceeds_one_period() {
+    use Step::*;
+    let period = 15;
+    for seed in 0..200u64 {
+        let mut rng = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+        let mut next = move |n: u64| {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            rng % n
+        };
+        let (inner, events) = Script::<Event>::new([], true);
+        let (timer, clock) = HandTimer::new();
+        let mut s = EventStream::new(inner).keep_alive(KeepAlive::new(timer, secs(period)));
+        let mut last_out = 0;
+        assert_eq!(poll(&mut s), Out::Pending);
+        for t in 1..400 {
+            clock.set(secs(t));
+            let event = next(4) == 0;
+            if event {
+                events.borrow_mut().push_back(Item(ev("e")));
+            }
+            // Poll as a server would: until pending.
+            loop {
+                match poll(&mut s) {
+                    Out::Pending => break,
+                    Out::Chunk(c) if c == ":\n\n" => {
+                        assert_eq!(t - last_out, period, "seed {seed}: keep-alive at {t}");
+                        last_out = t;
+                    }
+                    Out::Chunk(_) => last_out = t,
+                    o => panic!("{o:?}"),
+                }
+            }
+            assert!(
+                t - last_out < period,
+                "seed {seed}: silent since {last_out} at {t}"
+            );
+        }
+    }
+}
+
+#[test]
+fn keep_alive_periods_are_clamped_not_refused() {
+    let (timer, _) = HandTimer::new();
+    let ka = KeepAlive::new(timer, Duration::ZERO);
+    assert_eq!(ka.period(), sse_wire::MIN_PERIOD);
+    let (timer, clock) = HandTimer::new();
+    let (inner, _) = Script::<Event>::new([], true);
+    let mut s = EventStream::new(inner).keep_alive(KeepAlive::new(timer, Duration::MAX));
+    assert_eq!(poll(&mut s), Out::Pending);
+    clock.set(Duration::MAX - secs(1));
+    assert_eq!(
+        poll(&mut s),
+        Out::Pending,
+        "a period of Duration::MAX never ends"
+    );
 }
 
 #[test]
@@ -397,7 +497,7 @@ fn item() -> impl Strategy<Value = Result<Event, u8>> {
                         _ => 'q',
                     })
                     .collect();
-                Ok(Event::new().id(n).unwrap().data(s))
+                Ok(Event::new().id(n).data(s))
             }
         ),
         1 => any::<u8>().prop_map(Err),
@@ -415,7 +515,7 @@ impl Wire for Event {
     }
 }
 
-impl Wire for Frame {
+impl Wire for Encoded {
     fn wire(&self) -> Vec<u8> {
         self.as_bytes().to_vec()
     }
@@ -514,7 +614,7 @@ proptest! {
     /// The same for frames, small (copied into the chunk) and large (sent as they are).
     #[test]
     fn coalescing_frames_only_moves_chunk_boundaries(
-        steps in prop::collection::vec((item().prop_map(|i| i.map(Frame::from)), any::<bool>()), 0..40),
+        steps in prop::collection::vec((item().prop_map(|i| i.map(Encoded::from)), any::<bool>()), 0..40),
         cap in prop_oneof![Just(0usize), 1usize..200, Just(sse_wire::DEFAULT_MAX_CHUNK)],
         keep_chunks in any::<bool>(),
     ) {
@@ -540,13 +640,13 @@ fn streamed_event_survives_a_full_block() {
         Item(Event::new().data(z(2697))),
         Pending,
         Item(ev("\n")),
-        Item(Event::new().id(3054112013u32).unwrap().data("")),
+        Item(Event::new().id(3054112013u32).data("")),
         Item(ev(">\n")),
         Item(Event::new().data(z(8458))),
         Pending,
     ];
     for data in [big_lines.clone(), "\r".repeat(27) + &z(3341)] {
-        events.push(Item(Event::new().id(218959117u32).unwrap().data(data)));
+        events.push(Item(Event::new().id(218959117u32).data(data)));
         events.push(Pending);
     }
     let want: Vec<u8> = events

@@ -5,7 +5,7 @@ mod common;
 
 use bytes::Bytes;
 use common::{Dispatched, Parser};
-use sse_wire::{Error, Event, Field, Frame};
+use sse_wire::{Encoded, Error, Event, Field};
 use std::time::Duration;
 
 /// Asserts the exact encoding, that `encoded_len` is exact, and that the three encoders agree.
@@ -22,7 +22,7 @@ fn bytes_of(ev: &Event, want: &str) -> Parser {
     let mut v = Vec::new();
     ev.encode_into(&mut v);
     assert_eq!(v, want.as_bytes());
-    assert_eq!(Frame::from(ev).as_bytes(), want.as_bytes());
+    assert_eq!(Encoded::from(ev).as_bytes(), want.as_bytes());
     Parser::parse(want.as_bytes())
 }
 
@@ -162,12 +162,12 @@ fn ids() {
         "id:  é\ndata: x\n\n",
     );
     assert_eq!(p.events[0].last_event_id, " é");
-    assert_eq!(Event::new().id(0u64).unwrap().to_bytes(), "id: 0\n\n");
+    assert_eq!(Event::new().id(0u64).to_bytes(), "id: 0\n\n");
     assert_eq!(
-        Event::new().id(u64::MAX).unwrap().to_bytes(),
+        Event::new().id(u64::MAX).to_bytes(),
         "id: 18446744073709551615\n\n"
     );
-    assert_eq!(Event::new().id(-7i32).unwrap().to_bytes(), "id: -7\n\n");
+    assert_eq!(Event::new().id(-7i32).to_bytes(), "id: -7\n\n");
 
     // An empty id is written, and resets the client's last id.
     let mut p = Parser::parse(&Event::new().id("1").unwrap().data("a").to_bytes());

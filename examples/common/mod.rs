@@ -3,16 +3,17 @@
 //! * `GET /` — [`INDEX_HTML`]: a page whose `EventSource` shows the count, the connection state
 //!   and the last event id, and reconnects by itself.
 //! * `GET /sse` — the stream: every `--interval-ms` (default 1000) an event with
-//!   `data: Message {n}` (type `message`), `id: {n}`, starting at 1; the first event also
-//!   carries `retry:` ([`RETRY`]). A request with `Last-Event-ID: 41` continues at 42; an
-//!   invalid one (not a decimal `u64`, see `sse_wire::headers::last_event_id_u64`) starts
-//!   over at 1. Comments keep idle connections open (`--keep-alive-ms`, default 15000).
+//!   `data: Message {n}` (type `message`), `id: {n}`, starting at 0 at once; the first event
+//!   also carries `retry:` ([`RETRY`]). A request with `Last-Event-ID: 41` continues at 42; an
+//!   invalid one (not a decimal `u64`, see `sse_wire::headers::last_event_id_u64`, or
+//!   `u64::MAX`, which has no next id) starts over at 0. After id `u64::MAX` the stream ends.
+//!   Comments keep idle connections open (`--keep-alive-ms`, default 15000).
 //!   Headers: `sse_wire::headers::RESPONSE_HEADERS`.
 //! * `--port N` or `PORT` (default 3000; 0 picks a free port), always on 127.0.0.1; the URL is
 //!   printed once listening as `Listening on http://127.0.0.1:PORT/`.
 //! * `--count N`: streams end after event N, and the server exits once one has sent it.
 //! * `--broadcast` (the axum `counter` only): one shared counter; each event is encoded once
-//!   into a `Frame` and the same bytes go to every client (the fan-out pattern), instead of
+//!   into an `Encoded` and the same bytes go to every client (the fan-out pattern), instead of
 //!   one counter and one encoding per connection. Clients join at the current count.
 //! * Ctrl-C: open streams end cleanly and the server exits.
 #![allow(dead_code)]
@@ -81,28 +82,29 @@ impl Config {
     }
 }
 
-/// The first id a stream sends, given the request's `Last-Event-ID` header (raw bytes).
+/// The first id a stream sends, given the request's `Last-Event-ID` header (raw bytes): the
+/// next one after it, or 0 for a fresh client, an invalid id, or `u64::MAX` (which has no next).
 pub fn first_id(last_event_id: Option<&[u8]>) -> u64 {
     match last_event_id.map(sse_wire::headers::last_event_id_u64) {
-        None => 1,
-        Some(Ok(n)) => n.saturating_add(1),
+        None => 0,
+        Some(Ok(n)) => n.checked_add(1).unwrap_or_else(|| {
+            eprintln!("ignoring Last-Event-ID {n} (no id follows it); starting over");
+            0
+        }),
         Some(Err(e)) => {
             eprintln!("ignoring Last-Event-ID ({e}); starting over");
-            1
+            0
         }
     }
 }
 
 /// Event `n` of the counter, with the `retry` hint if asked.
 pub fn counter_event(n: u64, with_retry: bool) -> sse_wire::Event {
-    let event = sse_wire::Event::new().data(format!("Message {n}"));
-    let event = if with_retry {
-        event.retry(RETRY)
-    } else {
-        event
-    };
-    // Integer ids hold no CR, LF or NUL, so this cannot fail.
-    event.id(n).expect("integer ids are always valid")
+    let event = sse_wire::Event::new().id(n).data(format!("Message {n}"));
+    match with_retry {
+        true => event.retry(RETRY),
+        false => event,
+    }
 }
 
 /// Whether a stream should end after event `n`.
@@ -157,7 +159,7 @@ pub const INDEX_HTML: &str = r#"<!doctype html>
 
 /// The `/sse` event stream on tokio (used by the axum, hyper and actix-web examples): event
 /// `first` at once (with the `retry` hint if `hint`), then one per interval; it ends after event
-/// `count`, asking the server to shut down, or as soon as `shutdown` is set by anyone.
+/// `count` (asking the server to shut down) or `u64::MAX`, or as soon as `shutdown` is set.
 pub fn counter_stream(
     first: u64,
     hint: bool,
@@ -169,28 +171,23 @@ pub fn counter_stream(
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let count = config.count;
     let stop = wait_for_shutdown(shutdown.subscribe());
-    futures_util::stream::unfold((first, interval), move |(n, mut interval)| {
+    // `None` once the ids are used up.
+    futures_util::stream::unfold((Some(first), interval), move |(n, mut interval)| {
         let shutdown = shutdown.clone();
         async move {
+            let n = n?;
             if count.is_some_and(|c| n > c) {
                 shutdown.send_replace(true);
                 return None;
             }
             interval.tick().await;
-            Some((counter_event(n, hint && n == first), (n + 1, interval)))
+            Some((
+                counter_event(n, hint && n == first),
+                (n.checked_add(1), interval),
+            ))
         }
     })
     .take_until(stop)
-}
-
-/// Ticks for `sse_wire::KeepAlive`, from a tokio interval: any runtime's timer would do.
-pub fn ticks(period: Duration) -> impl futures_util::Stream<Item = ()> + Send + 'static {
-    let mut interval = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
-    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    futures_util::stream::unfold(interval, |mut interval| async move {
-        interval.tick().await;
-        Some(((), interval))
-    })
 }
 
 /// Resolves once the shutdown flag is set.

@@ -6,7 +6,7 @@
 use arbitrary::Arbitrary;
 use futures_core::Stream;
 use libfuzzer_sys::fuzz_target;
-use sse_wire::{Event, EventStream, Frame};
+use sse_wire::{Event, EventStream, Encoded};
 use std::collections::VecDeque;
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -32,20 +32,20 @@ fn event(data: &str, id: Option<u32>, big: Option<u16>) -> Event {
     };
     let ev = Event::new().data(data);
     match id {
-        Some(id) => ev.id(id).unwrap(),
+        Some(id) => ev.id(id),
         None => ev,
     }
 }
 
 enum Step {
-    Item(Result<sse_wire::Frame, u8>),
+    Item(Result<sse_wire::Encoded, u8>),
     Pending,
 }
 
 struct Script(VecDeque<Step>);
 
 impl Stream for Script {
-    type Item = Result<Frame, u8>;
+    type Item = Result<Encoded, u8>;
     fn poll_next(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         match self.0.pop_front() {
             Some(Step::Item(item)) => Poll::Ready(Some(item)),
@@ -55,7 +55,7 @@ impl Stream for Script {
     }
 }
 
-// Every input runs twice: once with the items as `Frame`s, once as `Event`s, so both paths of
+// Every input runs twice: once with the items as `Encoded`s, once as `Event`s, so both paths of
 // the adapter are exercised.
 fuzz_target!(|input: Input| {
     let cap = usize::from(input.cap);
@@ -69,13 +69,13 @@ fuzz_target!(|input: Input| {
             Item::Event { data, id, big } => {
                 let ev = event(data, *id, *big);
                 want.extend_from_slice(&ev.to_bytes());
-                frames.push_back(Step::Item(Ok(Frame::from(&ev))));
+                frames.push_back(Step::Item(Ok(Encoded::from(&ev))));
                 events.push_back(Some(Ok(ev)));
             }
             Item::Frame { data, big } => {
                 let ev = event(data, None, *big);
                 want.extend_from_slice(&ev.to_bytes());
-                frames.push_back(Step::Item(Ok(Frame::from(&ev))));
+                frames.push_back(Step::Item(Ok(Encoded::from(&ev))));
                 events.push_back(Some(Ok(ev)));
             }
             Item::Error(e) => {

@@ -1,14 +1,23 @@
-//! A global allocator that counts allocations and reallocations, for exact memory figures.
+//! A global allocator that counts allocations, reallocations and live bytes, for exact memory
+//! figures.
 //! Included with `#[path]` by `tests/alloc.rs` and the peer benchmark (`benches/peers`); a
 //! binary that includes it gets it as its global allocator.
 
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering::Relaxed};
 
 static ALLOCS: AtomicU64 = AtomicU64::new(0);
 static REALLOCS: AtomicU64 = AtomicU64::new(0);
+static LIVE: AtomicI64 = AtomicI64::new(0);
+
+/// Bytes allocated and not yet freed by the whole process.
+#[allow(dead_code)]
+pub fn live() -> i64 {
+    LIVE.load(Relaxed)
+}
 
 /// (allocations, reallocations) made so far by the whole process.
+#[allow(dead_code)]
 pub fn counts() -> (u64, u64) {
     (ALLOCS.load(Relaxed), REALLOCS.load(Relaxed))
 }
@@ -18,20 +27,24 @@ struct Counting;
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         ALLOCS.fetch_add(1, Relaxed);
+        LIVE.fetch_add(layout.size() as i64, Relaxed);
         // SAFETY: forwarded unchanged to the system allocator.
         unsafe { System.alloc(layout) }
     }
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
         ALLOCS.fetch_add(1, Relaxed);
+        LIVE.fetch_add(layout.size() as i64, Relaxed);
         // SAFETY: forwarded unchanged to the system allocator.
         unsafe { System.alloc_zeroed(layout) }
     }
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        LIVE.fetch_sub(layout.size() as i64, Relaxed);
         // SAFETY: forwarded unchanged to the system allocator.
         unsafe { System.dealloc(ptr, layout) }
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         REALLOCS.fetch_add(1, Relaxed);
+        LIVE.fetch_add(new_size as i64 - layout.size() as i64, Relaxed);
         // SAFETY: forwarded unchanged to the system allocator.
         unsafe { System.realloc(ptr, layout, new_size) }
     }

@@ -1,45 +1,47 @@
-//! [`Frame`]: events already encoded, to be sent as they are.
+//! [`Encoded`]: events already encoded, to be sent as they are.
+//!
+//! Not called `Frame`, which hyper users import from `http_body` in the same files.
 
 use crate::event::Event;
 use bytes::{Bytes, BytesMut};
 
 /// One or more events, already encoded: complete, well-formed event stream bytes.
 ///
-/// A `Frame` can only be made by encoding [`Event`]s, so it always ends with the empty line that
+/// An `Encoded` can only be made by encoding [`Event`]s, so it always ends with the empty line that
 /// closes an event and never holds half of one. That makes it safe to send as it is, to any
-/// number of clients, interleaved with other frames. Cloning is a reference-count bump.
+/// number of clients, interleaved with other encoded events. Cloning is a reference-count bump.
 ///
 /// Use it to encode once and broadcast: encode each event when it happens, hand clones of the
-/// frame to every subscriber, and let each subscriber's [`EventStream`](crate::EventStream) send
-/// it. Nothing is encoded or copied per client for frames of 4 KiB and more; smaller ones are
+/// bytes to every subscriber, and let each subscriber's [`EventStream`](crate::EventStream) send
+/// it. Nothing is encoded or copied per client for encoded events of 4 KiB and more; smaller ones are
 /// copied into that client's current chunk, which is cheaper than a body frame of their own.
 ///
 /// ```
-/// use sse_wire::{Event, Frame};
+/// use sse_wire::{Event, Encoded};
 ///
-/// let frame = Frame::from(Event::new().data("tick"));
+/// let frame = Encoded::from(Event::new().data("tick"));
 /// let copy = frame.clone();
 /// assert_eq!(copy.as_bytes(), "data: tick\n\n");
 /// assert_eq!(copy.as_bytes().as_ptr(), frame.as_bytes().as_ptr());
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct Frame(Bytes);
+pub struct Encoded(Bytes);
 
-impl Frame {
-    /// Encodes several events into one frame, in order, in one allocation.
+impl Encoded {
+    /// Encodes several events into one value, in order, in one allocation.
     ///
     /// ```
-    /// use sse_wire::{Event, Frame};
-    /// let frame = Frame::from_events(&[Event::new().data("a"), Event::new().data("b")]);
+    /// use sse_wire::{Event, Encoded};
+    /// let frame = Encoded::from_events(&[Event::new().data("a"), Event::new().data("b")]);
     /// assert_eq!(frame.as_bytes(), "data: a\n\ndata: b\n\n");
     /// ```
-    pub fn from_events<'a>(events: impl IntoIterator<Item = &'a Event> + Clone) -> Frame {
+    pub fn from_events<'a>(events: impl IntoIterator<Item = &'a Event> + Clone) -> Encoded {
         let len = events.clone().into_iter().map(Event::encoded_len).sum();
         let mut buf = BytesMut::with_capacity(len);
         for event in events {
             event.encode_into(&mut buf);
         }
-        Frame(buf.freeze())
+        Encoded(buf.freeze())
     }
 
     /// The encoded bytes.
@@ -47,7 +49,7 @@ impl Frame {
         &self.0
     }
 
-    /// Takes the bytes out, leaving the frame empty.
+    /// Takes the bytes out, leaving `self` empty.
     pub(crate) fn take_bytes(&mut self) -> Bytes {
         core::mem::take(&mut self.0)
     }
@@ -62,31 +64,31 @@ impl Frame {
         self.0.len()
     }
 
-    /// `true` for a frame of no events (only [`Frame::from_events`] with no events makes one).
+    /// `true` for no events (only [`Encoded::from_events`] with no events makes one).
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
 }
 
-impl From<Event> for Frame {
-    fn from(event: Event) -> Frame {
-        Frame(event.to_bytes())
+impl From<Event> for Encoded {
+    fn from(event: Event) -> Encoded {
+        Encoded(event.to_bytes())
     }
 }
 
-impl From<&Event> for Frame {
-    fn from(event: &Event) -> Frame {
-        Frame(event.to_bytes())
+impl From<&Event> for Encoded {
+    fn from(event: &Event) -> Encoded {
+        Encoded(event.to_bytes())
     }
 }
 
-impl From<Frame> for Bytes {
-    fn from(frame: Frame) -> Bytes {
+impl From<Encoded> for Bytes {
+    fn from(frame: Encoded) -> Bytes {
         frame.0
     }
 }
 
-impl AsRef<[u8]> for Frame {
+impl AsRef<[u8]> for Encoded {
     fn as_ref(&self) -> &[u8] {
         &self.0
     }

@@ -1,0 +1,113 @@
+//! [`EventStream`] as an HTTP response body, for every http-1.x server: `http_body::Body` and
+//! `http::Response` (feature `http-body`), axum's `IntoResponse` (feature `axum`) and
+//! actix-web's `Responder` (feature `actix-web`).
+//!
+//! These are impls on `EventStream` itself, so the keep-alive and chunk settings are the ones
+//! set on it, and a handler returns the stream as it is.
+
+use crate::keep_alive::Timer;
+use crate::stream::{EventStream, StreamItem};
+use futures_core::Stream;
+
+#[cfg(feature = "http-body")]
+mod http_body_impl {
+    use super::*;
+    use crate::headers::RESPONSE_HEADERS;
+    use bytes::Bytes;
+    use core::pin::Pin;
+    use core::task::{Context, Poll};
+    use futures_core::FusedStream;
+
+    /// Each chunk is one data frame; an error of the inner stream is the body's error (hyper
+    /// then ends the response). There are no trailers.
+    impl<S, K> http_body::Body for EventStream<S, K>
+    where
+        S: Stream,
+        S::Item: StreamItem,
+        K: Timer,
+    {
+        type Data = Bytes;
+        type Error = <S::Item as StreamItem>::Error;
+
+        fn poll_frame(
+            self: Pin<&mut Self>,
+            cx: &mut Context<'_>,
+        ) -> Poll<Option<Result<http_body::Frame<Bytes>, Self::Error>>> {
+            self.poll_next(cx)
+                .map(|chunk| chunk.map(|chunk| chunk.map(http_body::Frame::data)))
+        }
+
+        fn is_end_stream(&self) -> bool {
+            self.is_terminated()
+        }
+    }
+
+    impl<S, K> EventStream<S, K>
+    where
+        S: Stream,
+        S::Item: StreamItem,
+        K: Timer,
+    {
+        /// A `200 OK` response with this stream as its body and the headers of
+        /// [`RESPONSE_HEADERS`](crate::headers::RESPONSE_HEADERS) (requires the `http-body`
+        /// feature). With hyper 1 it is the whole handler:
+        ///
+        /// ```
+        /// # mod compile_only {
+        /// use futures_util::stream;
+        /// use sse_wire::{Event, EventStream};
+        ///
+        /// async fn sse(
+        ///     _: hyper::Request<hyper::body::Incoming>,
+        /// ) -> Result<hyper::Response<impl hyper::body::Body>, std::convert::Infallible> {
+        ///     let events = stream::iter((0..3u64).map(|n| Event::new().id(n).data("tick")));
+        ///     Ok(EventStream::new(events).into_http_response())
+        /// }
+        /// # }
+        /// ```
+        pub fn into_http_response(self) -> http::Response<Self> {
+            let mut response = http::Response::new(self);
+            let headers = response.headers_mut();
+            for (name, value) in RESPONSE_HEADERS {
+                headers.insert(name, http::HeaderValue::from_static(value));
+            }
+            response
+        }
+    }
+}
+
+/// `IntoResponse` (axum 0.8): the stream with the headers of
+/// [`EventStream::into_http_response`].
+#[cfg(feature = "axum")]
+impl<S, K> axum_core::response::IntoResponse for EventStream<S, K>
+where
+    S: Stream + Send + 'static,
+    S::Item: StreamItem + Send,
+    <S::Item as StreamItem>::Error: Into<axum_core::BoxError>,
+    K: Timer + Send + 'static,
+{
+    fn into_response(self) -> axum_core::response::Response {
+        self.into_http_response().map(axum_core::body::Body::new)
+    }
+}
+
+/// `Responder` (actix-web 4): a `200 OK` streaming response with the headers of
+/// [`RESPONSE_HEADERS`](crate::headers::RESPONSE_HEADERS).
+#[cfg(feature = "actix-web")]
+impl<S, K> actix_web::Responder for EventStream<S, K>
+where
+    S: Stream + 'static,
+    S::Item: StreamItem,
+    <S::Item as StreamItem>::Error: Into<std::boxed::Box<dyn std::error::Error>> + 'static,
+    K: Timer + 'static,
+{
+    type Body = actix_web::body::BoxBody;
+
+    fn respond_to(self, _: &actix_web::HttpRequest) -> actix_web::HttpResponse {
+        let mut response = actix_web::HttpResponse::Ok();
+        for header in crate::headers::RESPONSE_HEADERS {
+            response.insert_header(header);
+        }
+        response.streaming(self)
+    }
+}
