@@ -26,60 +26,64 @@
 //!
 //! # A stream, for axum
 //!
-//! [`EventStream`] wraps any `Stream` of events and yields `Result<Bytes, E>` body chunks,
-//! packing events that are ready together into one chunk and never holding one back:
+//! [`EventStream`] wraps any `Stream` of events and yields body chunks, packing events that
+//! are ready together into one chunk and never holding one back. With the `axum` feature it is
+//! an `IntoResponse`, headers included, so the handler is one expression. Integer ids cannot
+//! fail, so a counter needs no `?`:
 //!
 //! ```
-//! # #[cfg(feature = "std")] mod compile_only {
-//! use axum::{body::Body, http::HeaderValue, response::Response};
-//! use futures_util::stream;
-//! use sse_wire::{headers, Event, EventStream};
+//! # #[cfg(all(feature = "axum", feature = "tokio"))] mod compile_only {
+//! use std::time::Duration;
+//! use axum::response::IntoResponse;
+//! use futures_util::{stream, StreamExt};
+//! use sse_wire::{Event, EventStream, KeepAlive};
 //!
-//! async fn sse() -> Response {
-//!     let events = stream::iter((1..=3).map(|n| Event::new().data(format!("Message {n}"))));
-//!     let mut response = Response::new(Body::from_stream(EventStream::new(events)));
-//!     for (name, value) in headers::RESPONSE_HEADERS {
-//!         response.headers_mut().insert(name, HeaderValue::from_static(value));
-//!     }
-//!     response
+//! async fn sse() -> impl IntoResponse {
+//!     let events = stream::iter(0u64..).map(|n| Event::new().id(n).data(format!("Message {n}")));
+//!     EventStream::new(events).keep_alive(KeepAlive::every(Duration::from_secs(15)))
 //! }
 //! # }
 //! ```
 //!
 //! # The same stream, for hyper and actix-web
 //!
+//! With the `http-body` feature an `EventStream` is an `http_body::Body`, and
+//! [`into_http_response`](EventStream::into_http_response) gives the whole `http::Response`;
+//! with `actix-web` it is a `Responder`:
+//!
 //! ```
-//! # #[cfg(feature = "std")] mod compile_only {
-//! use futures_util::{stream, Stream, TryStreamExt};
+//! # #[cfg(all(feature = "http-body", feature = "actix-web"))] mod compile_only {
+//! use futures_util::{stream, Stream, StreamExt};
 //! use sse_wire::{Event, EventStream};
 //!
 //! fn events() -> impl Stream<Item = Event> {
-//!     stream::iter((1..=3).map(|n| Event::new().data(format!("Message {n}"))))
+//!     stream::iter(0u64..3).map(|n| Event::new().id(n).data(format!("Message {n}")))
 //! }
 //!
-//! // actix-web 4: the chunks are accepted as they are.
-//! fn actix() -> actix_web::HttpResponse {
-//!     actix_web::HttpResponse::Ok()
-//!         .insert_header(("content-type", "text/event-stream"))
-//!         .streaming(EventStream::new(events()))
+//! // hyper 1: the response as it is.
+//! async fn hyper(
+//!     _: hyper::Request<hyper::body::Incoming>,
+//! ) -> Result<hyper::Response<impl hyper::body::Body>, std::convert::Infallible> {
+//!     Ok(EventStream::new(events()).into_http_response())
 //! }
 //!
-//! // hyper 1: one map from chunks to `http_body::Frame`s.
-//! fn hyper() -> hyper::Response<impl hyper::body::Body> {
-//!     let chunks = EventStream::new(events()).map_ok(hyper::body::Frame::data);
-//!     hyper::Response::new(http_body_util::StreamBody::new(chunks))
+//! // actix-web 4: the stream is the responder.
+//! async fn actix() -> impl actix_web::Responder {
+//!     EventStream::new(events())
 //! }
 //! # }
 //! ```
 //!
-//! Runnable servers for axum, hyper, actix-web and plain `std::net` are in `examples/`.
+//! Any other server takes the stream's `Result<Bytes, E>` chunks as a streaming body, with the
+//! headers of [`headers::RESPONSE_HEADERS`]. Runnable servers for axum, hyper, actix-web and
+//! plain `std::net` are in `examples/`.
 //!
 //! # Modules
 //!
 //! * [`Event`] — the builder, and what each field does on a client.
 //! * [`encode`] — the framing rules, and why encoding is fast.
 //! * [`EventStream`] — the `Stream` adapter: coalescing, errors, backpressure.
-//! * [`KeepAlive`] — idle comments driven by any runtime's timer.
+//! * [`KeepAlive`] — idle comments on any runtime's [`Timer`].
 //! * [`Encoded`] — encode once, send to many clients.
 //! * [`headers`] — the response headers an event stream needs.
 //!
@@ -88,7 +92,10 @@
 //! * `std` (default): lets the line-break search pick AVX2 at run time. Without it the crate
 //!   builds as `#![no_std]` + `alloc` (and uses SSE2 on x86-64).
 //! * `json`: `Event::json_data`, with `serde`.
-//! * `tokio`: `KeepAlive::every(Duration)`, on a tokio interval.
+//! * `tokio`: `KeepAlive::every(Duration)` and `TokioTimer`, on tokio's clock.
+//! * `http-body`: `EventStream` as an `http_body::Body`, and `EventStream::into_http_response`.
+//! * `axum`: `IntoResponse` for `EventStream` (axum 0.8, through `axum-core`).
+//! * `actix-web`: `Responder` for `EventStream` (actix-web 4).
 #![cfg_attr(not(feature = "std"), no_std)]
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
@@ -116,3 +123,8 @@ pub use keep_alive::TokioTimer;
 pub use keep_alive::{KeepAlive, NoTimer, Timer, MIN_PERIOD};
 pub use stream::{EventStream, StreamItem, DEFAULT_MAX_CHUNK, MAX_CHUNK_LIMIT};
 pub use text::Text;
+
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
