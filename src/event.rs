@@ -13,13 +13,17 @@ use core::time::Duration;
 /// Every field is optional; set the ones you need, in any order. What a conformant client
 /// (a browser's `EventSource`, or any parser following WHATWG HTML §9.2) does with the result:
 ///
-/// | method | on the wire | what the client sees | refused |
+/// | method | on the wire | what the client sees | refused (returns `Result`) |
 /// |---|---|---|---|
 /// | [`data`](Event::data) | one `data:` line per line of the text | `event.data`: the text, with CR and CRLF turned into LF | never |
-/// | [`event`](Event::event) | `event: <type>` | the event's type (`message` when unset or empty) | CR, LF |
-/// | [`id`](Event::id) | `id: <id>` (`id:` for the empty string) | `lastEventId`; sent back as `Last-Event-ID` on reconnect; `""` resets it | CR, LF, NUL |
+/// | [`event`](Event::event) | `event: <type>` | the event's type (`message` when unset or empty) | text with CR or LF; an [`EventType`] never (returns `Event`) |
+/// | [`id`](Event::id) | `id: <id>` (`id:` for the empty string) | `lastEventId`; sent back as `Last-Event-ID` on reconnect; `""` resets it | text with CR, LF or NUL; integers never (returns `Event`) |
 /// | [`retry`](Event::retry) | `retry: <milliseconds>` | the reconnection delay | never |
 /// | [`comment`](Event::comment) | one `:` line per line of the text | nothing (comments are ignored) | never |
+///
+/// What can fail is decided by the type of the value, so the common cases need no `?`: integer
+/// ids and event types fixed at compile time cannot fail, while text (which usually comes from
+/// users or other systems) is checked and returns [`Error`] when it would forge a field.
 ///
 /// # Data, and events without it
 ///
@@ -51,8 +55,8 @@ use core::time::Duration;
 /// use sse_wire::Event;
 ///
 /// let ev = Event::new()
-///     .event("update")?
-///     .id(42u64)
+///     .event("update")? // text: checked
+///     .id(42u64) // an integer: cannot fail
 ///     .retry(Duration::from_secs(3))
 ///     .data("{\"n\":42}\nsecond line");
 /// assert_eq!(

@@ -48,7 +48,7 @@
 //! # The same stream, for hyper and actix-web
 //!
 //! With the `http-body` feature an `EventStream` is an `http_body::Body`, and
-//! [`into_http_response`](EventStream::into_http_response) gives the whole `http::Response`;
+//! `EventStream::into_http_response` gives the whole `http::Response`;
 //! with `actix-web` it is a `Responder`:
 //!
 //! ```
