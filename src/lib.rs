@@ -111,6 +111,8 @@ mod encoded;
 mod error;
 mod event;
 pub mod headers;
+#[cfg(feature = "std")]
+pub mod hub;
 mod keep_alive;
 mod stream;
 mod text;
@@ -118,6 +120,8 @@ mod text;
 pub use encoded::Encoded;
 pub use error::{Error, Field};
 pub use event::{Event, EventType, IntoEventType, IntoId};
+#[cfg(feature = "std")]
+pub use hub::{Hub, HubConfig, OnLag, Subscription};
 #[cfg(feature = "tokio")]
 pub use keep_alive::TokioTimer;
 pub use keep_alive::{KeepAlive, NoTimer, Timer, MIN_PERIOD};
