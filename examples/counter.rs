@@ -12,21 +12,21 @@ use axum::routing::get;
 use axum::Router;
 use common::Config;
 use futures_util::StreamExt;
-use sse_wire::{headers, Encoded, Event, EventStream, KeepAlive};
+use sse_wire::{headers, Encoded, Event, EventStream, Hub, HubConfig, KeepAlive};
 use std::sync::Arc;
-use tokio::sync::{broadcast, watch};
+use tokio::sync::watch;
 
 #[derive(Clone)]
 struct App {
     config: Config,
     shutdown: Arc<watch::Sender<bool>>,
-    /// With `--broadcast`: the shared counter's frames.
-    frames: Option<broadcast::Sender<Encoded>>,
+    /// With `--broadcast`: the hub the shared counter is published to.
+    hub: Option<Hub>,
 }
 
 async fn sse(State(app): State<App>, request_headers: HeaderMap) -> impl IntoResponse {
     let keep_alive = KeepAlive::every(app.config.keep_alive);
-    match &app.frames {
+    match &app.hub {
         None => {
             let last_id = request_headers
                 .get(headers::LAST_EVENT_ID)
@@ -42,15 +42,16 @@ async fn sse(State(app): State<App>, request_headers: HeaderMap) -> impl IntoRes
                 .keep_alive(keep_alive)
                 .into_response()
         }
-        Some(frames) => {
-            // Joins the shared counter where it is. A client that falls so far behind that the
-            // channel dropped events for it is disconnected, and resumes by reconnecting.
+        Some(hub) => {
+            // The shared counter, from the hub: a client that comes back with `Last-Event-ID: k`
+            // gets k+1, k+2, … from the hub's history, then the live count.
+            let last_id = request_headers
+                .get(headers::LAST_EVENT_ID)
+                .map(HeaderValue::as_bytes);
             let hint = futures_util::stream::once(async {
                 Encoded::from(Event::new().retry(common::RETRY))
             });
-            let shared = futures_util::stream::unfold(frames.subscribe(), |mut rx| async move {
-                rx.recv().await.ok().map(|frame| (frame, rx))
-            });
+            let shared = hub.subscribe([TOPIC], last_id);
             let stop = common::wait_for_shutdown(app.shutdown.subscribe());
             EventStream::new(hint.chain(shared).take_until(stop).boxed())
                 .keep_alive(keep_alive)
@@ -59,22 +60,35 @@ async fn sse(State(app): State<App>, request_headers: HeaderMap) -> impl IntoRes
     }
 }
 
-/// The shared counter of `--broadcast`: each event is encoded once, into an `Encoded`, and every
-/// subscriber's stream sends those same bytes.
-fn broadcast_counter(
-    config: &Config,
-    shutdown: Arc<watch::Sender<bool>>,
-) -> broadcast::Sender<Encoded> {
-    let (frames, _) = broadcast::channel(1024);
-    let sender = frames.clone();
-    // The retry hint goes to each client on its own (see `sse`); shared frames carry none.
-    let mut events = Box::pin(common::counter_stream(1, false, config, shutdown));
+/// The hub's topic for the shared counter.
+const TOPIC: &str = "counter";
+
+/// The shared counter of `--broadcast`: each event is published once to the hub, which encodes
+/// it once (its id is the hub's sequence number, which is the count) and keeps the last 1,024
+/// for clients that reconnect.
+fn broadcast_counter(config: &Config, shutdown: Arc<watch::Sender<bool>>) -> Hub {
+    let hub = Hub::new(HubConfig::default().history(1024));
+    let publisher = hub.clone();
+    let config = config.clone();
     tokio::spawn(async move {
-        while let Some(event) = events.next().await {
-            let _ = sender.send(Encoded::from(event)); // no subscribers yet is fine
+        let mut interval = tokio::time::interval(config.interval);
+        interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let stop = common::wait_for_shutdown(shutdown.subscribe());
+        tokio::pin!(stop);
+        for n in 0u64.. {
+            tokio::select! {
+                _ = interval.tick() => {}
+                () = &mut stop => return,
+            }
+            let seq = publisher.publish(TOPIC, Event::new().data(format!("Message {n}")));
+            debug_assert_eq!(seq, n, "the hub's ids are the count");
+            if common::is_last(n, config.count) {
+                shutdown.send_replace(true);
+                return;
+            }
         }
     });
-    frames
+    hub
 }
 
 #[tokio::main]
@@ -85,7 +99,7 @@ async fn main() -> std::io::Result<()> {
     println!("Listening on http://{}/", listener.local_addr()?);
     common::shutdown_on_ctrl_c(shutdown.clone());
 
-    let frames = config
+    let hub = config
         .broadcast
         .then(|| broadcast_counter(&config, shutdown.clone()));
     let stopped = common::wait_for_shutdown(shutdown.subscribe());
@@ -95,7 +109,7 @@ async fn main() -> std::io::Result<()> {
         .with_state(App {
             config,
             shutdown,
-            frames,
+            hub,
         });
     axum::serve(listener, app)
         .with_graceful_shutdown(stopped)

@@ -156,6 +156,28 @@ async fn counter_sends_keep_alives_when_idle() {
     );
 }
 
+/// `--broadcast`: a client that comes back with `Last-Event-ID: k` gets k+1, k+2, … from the
+/// hub's history (events published while it was away), not the current count.
+#[tokio::test]
+async fn broadcast_counter_replays_what_a_client_missed() {
+    let server = start("counter", &["--broadcast", "--interval-ms", "50"]);
+    let first = events(open(&server, None).await, Some(3)).await;
+    let ids: Vec<u64> = first.iter().map(|e| e.id.parse().unwrap()).collect();
+    assert_eq!(ids, [ids[0], ids[0] + 1, ids[0] + 2], "contiguous");
+    let last = ids[2];
+    // Away for a while: at least ten events are published meanwhile.
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    let resumed = events(open(&server, Some(&last.to_string())).await, Some(12)).await;
+    let got: Vec<(u64, String)> = resumed
+        .iter()
+        .map(|e| (e.id.parse().unwrap(), e.data.clone()))
+        .collect();
+    let want: Vec<(u64, String)> = (last + 1..=last + 12)
+        .map(|n| (n, format!("Message {n}")))
+        .collect();
+    assert_eq!(got, want, "replayed from history, then live, with no gap");
+}
+
 /// The ids at the end of the range: `u64::MAX` has no next id, so the client starts over at 0;
 /// after `u64::MAX - 1` comes `u64::MAX`, and then the stream ends, instead of wrapping around
 /// (release) or panicking (debug).

@@ -12,9 +12,11 @@
 //! * `--port N` or `PORT` (default 3000; 0 picks a free port), always on 127.0.0.1; the URL is
 //!   printed once listening as `Listening on http://127.0.0.1:PORT/`.
 //! * `--count N`: streams end after event N, and the server exits once one has sent it.
-//! * `--broadcast` (the axum `counter` only): one shared counter; each event is encoded once
-//!   into an `Encoded` and the same bytes go to every client (the fan-out pattern), instead of
-//!   one counter and one encoding per connection. Clients join at the current count.
+//! * `--broadcast` (the axum `counter` only): one shared counter, published to an
+//!   `sse_wire::Hub` that encodes each event once and keeps the last 1,024. A fresh client
+//!   joins at the current count; a client that comes back with `Last-Event-ID: k` gets k+1,
+//!   k+2, … replayed from the hub's history, then the live count (an id the history no longer
+//!   holds gets the hub's `event: reset` first).
 //! * Ctrl-C: open streams end cleanly and the server exits.
 #![allow(dead_code)]
 
