@@ -279,3 +279,135 @@ fn counter_page_in_chromium() {
         assert!(len > 1000, "{png} is {len} bytes");
     }
 }
+
+/// A TCP proxy on loopback whose connections the test can cut, as a network blip would.
+struct Proxy {
+    port: u16,
+    cut: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    open: std::sync::Arc<std::sync::Mutex<Vec<std::net::TcpStream>>>,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Proxy {
+    fn new(upstream: u16) -> Proxy {
+        use std::net::{TcpListener, TcpStream};
+        use std::sync::atomic::Ordering::Relaxed;
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let proxy = Proxy {
+            port: listener.local_addr().unwrap().port(),
+            cut: Default::default(),
+            open: Default::default(),
+            stop: Default::default(),
+        };
+        let (cut, open, stop) = (proxy.cut.clone(), proxy.open.clone(), proxy.stop.clone());
+        std::thread::spawn(move || {
+            let deadline = Instant::now() + LIMIT;
+            while !stop.load(Relaxed) && Instant::now() < deadline {
+                let Ok((client, _)) = listener.accept() else {
+                    std::thread::sleep(Duration::from_millis(10));
+                    continue;
+                };
+                if cut.load(Relaxed) {
+                    continue; // dropped: the client sees the connection close
+                }
+                client.set_nonblocking(false).unwrap();
+                let server = TcpStream::connect(("127.0.0.1", upstream)).unwrap();
+                let mut open = open.lock().unwrap();
+                open.push(client.try_clone().unwrap());
+                open.push(server.try_clone().unwrap());
+                for (mut from, mut to) in [
+                    (client.try_clone().unwrap(), server.try_clone().unwrap()),
+                    (server, client),
+                ] {
+                    std::thread::spawn(move || {
+                        let _ = std::io::copy(&mut from, &mut to);
+                        let _ = to.shutdown(std::net::Shutdown::Both);
+                    });
+                }
+            }
+        });
+        proxy
+    }
+
+    /// Closes every connection, and refuses new ones while `cut`.
+    fn set_cut(&self, cut: bool) {
+        use std::sync::atomic::Ordering::Relaxed;
+        self.cut.store(cut, Relaxed);
+        if cut {
+            for stream in self.open.lock().unwrap().drain(..) {
+                let _ = stream.shutdown(std::net::Shutdown::Both);
+            }
+        }
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        self.set_cut(true);
+    }
+}
+
+/// `POST /send` to the chat server, with a plain HTTP/1.1 request; returns the status line.
+fn post_message(port: u16, text: &str) -> String {
+    use std::io::Write;
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream.set_read_timeout(Some(LIMIT)).unwrap();
+    write!(
+        stream,
+        "POST /send?name=test HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: text/plain\r\n\
+         content-length: {}\r\nconnection: close\r\n\r\n{text}",
+        text.len()
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    response.lines().next().unwrap_or_default().to_owned()
+}
+
+/// The chat example in Chromium: the page's connection is cut (by a proxy between them),
+/// messages are sent meanwhile, and after the page reconnects by itself it shows every one of
+/// them, in order, once (the hub replays them after the page's `Last-Event-ID`).
+#[test]
+#[ignore = "needs chromium and node: cargo test --test clients -- --ignored"]
+fn chat_page_gets_what_it_missed() {
+    let server = serve("chat", &["--port", "0"]);
+    let proxy = Proxy::new(server.port());
+    let screenshot = target_dir().join("chat.png");
+    let mut browser = Command::new("node")
+        .args([
+            "chat_browser.mjs",
+            &format!("http://127.0.0.1:{}/", proxy.port),
+            screenshot.to_str().unwrap(),
+            "4",
+        ])
+        .current_dir(root().join("tests/clients"))
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("node (see .ci/run)");
+    let mut lines = BufReader::new(browser.stdout.take().unwrap())
+        .lines()
+        .map_while(Result::ok);
+    let mut expect = |want: &str| {
+        let line = lines
+            .next()
+            .unwrap_or_else(|| panic!("browser script ended before {want}"));
+        assert!(line.starts_with(want), "expected {want}, got {line}");
+        line
+    };
+    expect("OPEN");
+    assert!(post_message(server.port(), "first").contains("200"));
+    expect("SEEN first");
+    proxy.set_cut(true);
+    expect("DISCONNECTED");
+    for text in ["second", "third", "fourth"] {
+        assert!(post_message(server.port(), text).contains("200"));
+    }
+    proxy.set_cut(false);
+    let shown = expect("SHOWN ");
+    let shown: Vec<String> = serde_json::from_str(&shown["SHOWN ".len()..]).unwrap();
+    assert_eq!(shown, ["first", "second", "third", "fourth"]);
+    assert!(browser.wait().unwrap().success());
+    assert!(std::fs::metadata(&screenshot).unwrap().len() > 1000);
+}

@@ -2,7 +2,7 @@
 // screenshot, then reports what happens when the server is restarted underneath the page.
 //   node counter_browser.mjs URL SCREENSHOT.png
 // Protocol on stdout (read by tests/clients.rs):
-//   "TICKING <n>"       the page showed counts 1..n, in order; screenshot taken
+//   "TICKING <n>"       the page showed counts 0..n, in order; screenshot taken
 //   "DISCONNECTED <n>"  the connection dropped after count n (the test restarts the server)
 //   "RESUMED <n> <m>"   after reconnecting, the first count shown was m
 import { chromium } from "playwright-core";
@@ -11,9 +11,12 @@ import { launchOptions } from "./chromium.mjs";
 const [url, screenshot] = process.argv.slice(2);
 const browser = await chromium.launch(launchOptions());
 const deadline = Date.now() + 30000;
+// The count shown, or -1 before the first one.
 const read = (page) =>
   page.evaluate(() => ({
-    count: Number(document.getElementById("count").textContent) || 0,
+    count: /^\d+$/.test(document.getElementById("count").textContent)
+      ? Number(document.getElementById("count").textContent)
+      : -1,
     state: document.getElementById("state").textContent,
     lastId: document.getElementById("last-id").textContent,
     shown: window.shownCounts ?? [],
@@ -23,8 +26,10 @@ const read = (page) =>
 const recordCounts = () => {
   window.shownCounts = [];
   new MutationObserver(() => {
-    const count = Number(document.getElementById("count")?.textContent) || 0;
-    if (count && window.shownCounts.at(-1) !== count) window.shownCounts.push(count);
+    const text = document.getElementById("count")?.textContent ?? "";
+    if (!/^\d+$/.test(text)) return;
+    const count = Number(text);
+    if (window.shownCounts.at(-1) !== count) window.shownCounts.push(count);
   }).observe(document, { childList: true, characterData: true, subtree: true });
 };
 async function until(page, test) {
@@ -40,7 +45,7 @@ try {
   await page.addInitScript(recordCounts);
   await page.goto(url);
   const { shown: seen } = await until(page, (v) => v.count >= 3 && v.state === "open");
-  const expected = seen.map((_, i) => i + 1);
+  const expected = seen.map((_, i) => i);
   if (JSON.stringify(seen) !== JSON.stringify(expected)) throw new Error(`counts ${seen}`);
   await page.screenshot({ path: screenshot });
   console.log(`TICKING ${seen[seen.length - 1]}`);
