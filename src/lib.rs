@@ -86,6 +86,8 @@
 //! * [`KeepAlive`] — idle comments on any runtime's [`Timer`].
 //! * [`Encoded`] — encode once, send to many clients.
 //! * [`headers`] — the response headers an event stream needs.
+//! * [`Hub`] — publish once, fan out, replay after `Last-Event-ID` (with `std`).
+//! * [`decode`] — the other end: bytes in, the events a client dispatches out.
 //!
 //! # Features
 //!
@@ -106,6 +108,7 @@ extern crate alloc;
 #[cfg(any(feature = "http-body", feature = "actix-web"))]
 mod body;
 mod chunk;
+pub mod decode;
 pub mod encode;
 mod encoded;
 mod error;

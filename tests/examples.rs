@@ -250,3 +250,35 @@ async fn ctrl_c_ends_streams_hyper() {
 async fn ctrl_c_ends_streams_actix() {
     check_ctrl_c("counter_actix").await;
 }
+
+/// `examples/decode.rs`: stdin in, one JSON line per dispatched event and one for the end out.
+#[test]
+fn decode_example_prints_json_lines() {
+    use std::io::Write;
+    let mut child = std::process::Command::new(common::example_binary("decode"))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"\xEF\xBB\xBFretry: 1500\r\nid: 7\nevent: up\ndata: a\ndata: \"b\"\n\n: c\ndata: x\n\ndata: cut")
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success());
+    let lines: Vec<serde_json::Value> = String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            serde_json::json!({"type": "up", "data": "a\n\"b\"", "last_event_id": "7"}),
+            serde_json::json!({"type": "message", "data": "x", "last_event_id": "7"}),
+            serde_json::json!({"end": true, "last_event_id": "7", "retry": 1500}),
+        ]
+    );
+}

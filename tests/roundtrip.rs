@@ -117,6 +117,47 @@ proptest! {
         prop_assert_eq!(got.encoded_len(), bytes.len());
     }
 
+    /// The crate's own decoder, on both ends: for every event the encoder accepts,
+    /// decode(encode(e)) is e as a client sees it (data with CR and CRLF as LF), however the
+    /// bytes are cut: at every point (for events up to 2 KiB; at 64 points for longer ones),
+    /// and one byte at a time (up to 4 KiB).
+    #[test]
+    fn the_decoder_reads_back_what_the_encoder_wrote(input in input()) {
+        let Some(ev) = build(&input) else { return Ok(()) };
+        let bytes = ev.to_bytes();
+        let want = expected(&input);
+        let decode = |chunks: &mut dyn Iterator<Item = Bytes>| {
+            let mut decoder = sse_wire::decode::Decoder::new();
+            let mut got = Vec::new();
+            for chunk in chunks {
+                decoder.push(chunk);
+                while let Some(event) = decoder.next_event() {
+                    let event = event.unwrap();
+                    got.push(common::Dispatched {
+                        event_type: event.event_type().to_owned(),
+                        data: event.data().to_owned(),
+                        last_event_id: event.last_event_id().to_owned(),
+                    });
+                }
+            }
+            let end = decoder.finish();
+            (got, end)
+        };
+        let cuts: Vec<usize> = match bytes.len() {
+            n if n <= 2048 => (0..=n).collect(),
+            n => (0..64).map(|i| i * n / 63).collect(),
+        };
+        for at in cuts {
+            let (got, end) = decode(&mut [bytes.slice(..at), bytes.slice(at..)].into_iter());
+            prop_assert_eq!(&got, &want, "cut at {}", at);
+            prop_assert_eq!(end.retry, input.retry_ms);
+        }
+        if bytes.len() <= 4096 {
+            let (got, _) = decode(&mut (0..bytes.len()).map(|i| bytes.slice(i..i + 1)));
+            prop_assert_eq!(&got, &want, "one byte at a time");
+        }
+    }
+
     /// Splitting the bytes anywhere, or feeding them one byte at a time, changes nothing.
     #[test]
     fn any_split_gives_the_same_events(input in input()) {
