@@ -37,18 +37,19 @@ use bytes::{Bytes, BytesMut};
 /// How much a [`Decoder`] holds at most.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
-    /// The longest line, in bytes, without its line break (default 1 MiB).
+    /// The longest line, in bytes, without its line break (default 4 MiB).
     pub max_line: usize,
-    /// The largest event, in bytes: its data (with the LFs between lines) and its type
-    /// (default 4 MiB).
+    /// The largest event, in bytes of input: its data (with the LFs between lines) and its type
+    /// (default 16 MiB). Decoded text can be up to three times as long, when every byte is
+    /// invalid UTF-8 and becomes a U+FFFD.
     pub max_event: usize,
 }
 
 impl Default for Limits {
     fn default() -> Self {
         Limits {
-            max_line: 1 << 20,
-            max_event: 4 << 20,
+            max_line: 4 << 20,
+            max_event: 16 << 20,
         }
     }
 }
@@ -87,8 +88,18 @@ impl MessageEvent {
     }
 
     /// The data: the `data` lines joined with LF.
+    ///
+    /// Data shared with the input (see [`into_data`](MessageEvent::into_data)) is checked as
+    /// UTF-8 again on each call, in O(n), as [`Text::as_str`] does; [`data_bytes`](Self::data_bytes)
+    /// is free.
     pub fn data(&self) -> &str {
         self.data.as_str()
+    }
+
+    /// The data as bytes (always valid UTF-8), with no check: for a parser that reads bytes,
+    /// such as `serde_json::from_slice`, or to send the data on.
+    pub fn data_bytes(&self) -> &[u8] {
+        self.data.as_bytes()
     }
 
     /// The stream's last event id when the event was dispatched (ids persist across events).
@@ -96,19 +107,21 @@ impl MessageEvent {
         self.last_event_id.as_str()
     }
 
-    /// The data, by value: when it was one line of one input chunk, it shares that chunk's
-    /// memory.
+    /// The data, by value: when it was one line of one input chunk and longer than 22 bytes, it
+    /// shares that chunk's memory (shorter text is copied, which costs less).
     pub fn into_data(self) -> Text {
         self.data
     }
 }
 
-/// The data buffer: empty, one line still in the input chunk (shared, not copied), or copied.
+/// The data buffer: empty, one line still in the input chunk (not copied), or copied.
 #[derive(Debug)]
 enum Data {
     None,
-    /// One data line, without its LF.
-    Line(Bytes),
+    /// One data line, without its LF: this range of the current chunk.
+    InChunk(usize, usize),
+    /// One data line, without its LF, from an earlier chunk or a carried line.
+    Shared(Bytes),
     /// Lines, each followed by LF.
     Lines(Vec<u8>),
 }
@@ -132,25 +145,39 @@ enum Data {
 /// ```
 #[derive(Debug)]
 pub struct Decoder {
-    limits: Limits,
-    /// The chunk being read, and where in it.
+    input: Input,
+    fields: Fields,
+}
+
+/// Where the bytes stand: the chunk being read, and a line cut by the end of an earlier one.
+#[derive(Debug)]
+struct Input {
     chunk: Bytes,
+    /// Where the unread rest of `chunk` starts.
     at: usize,
     /// The start of a line cut by the end of a chunk.
     carried: BytesMut,
     /// The last byte was a CR: an LF that comes next belongs to that break.
     after_cr: bool,
-    /// Bytes seen so far, up to 3, to find a BOM cut across chunks.
+    /// Bytes of a BOM matched at the start of the stream, until the start is settled.
     start: StartState,
-    /// Skipping the rest of an event that broke a limit, up to its closing empty line.
-    skipping: bool,
     /// Skipping the rest of a line that broke the line limit.
     skipping_line: bool,
+    max_line: usize,
+}
+
+/// The buffers of the standard, and the stream's state.
+#[derive(Debug)]
+struct Fields {
     data: Data,
     event_type: Option<Text>,
+    /// The last event id buffer when a block set it; committed at dispatch.
     pending_id: Option<Text>,
     last_event_id: Text,
     retry: Option<u64>,
+    /// Skipping the rest of an event that broke a limit, up to its closing empty line.
+    skipping: bool,
+    max_event: usize,
 }
 
 /// Whether the stream's first bytes have been checked for a BOM.
@@ -178,6 +205,12 @@ impl Default for Decoder {
     }
 }
 
+/// A line found by [`Input::next_line`]: a range of the chunk, or the carried buffer.
+enum Line {
+    InChunk(usize, usize),
+    Carried,
+}
+
 impl Decoder {
     /// A decoder with the default [`Limits`].
     pub fn new() -> Decoder {
@@ -187,19 +220,31 @@ impl Decoder {
     /// A decoder with the given limits.
     pub fn with_limits(limits: Limits) -> Decoder {
         Decoder {
-            limits,
-            chunk: Bytes::new(),
-            at: 0,
-            carried: BytesMut::new(),
-            after_cr: false,
-            start: StartState::Bom(0),
-            skipping: false,
-            skipping_line: false,
-            data: Data::None,
-            event_type: None,
-            pending_id: None,
-            last_event_id: Text::default(),
-            retry: None,
+            input: Input {
+                chunk: Bytes::new(),
+                at: 0,
+                carried: BytesMut::new(),
+                after_cr: false,
+                start: StartState::Bom(0),
+                skipping_line: false,
+                max_line: limits.max_line,
+            },
+            fields: Fields {
+                data: Data::None,
+                event_type: None,
+                pending_id: None,
+                last_event_id: Text::default(),
+                retry: None,
+                skipping: false,
+                max_event: limits.max_event,
+            },
+        }
+    }
+
+    fn limits(&self) -> Limits {
+        Limits {
+            max_line: self.input.max_line,
+            max_event: self.fields.max_event,
         }
     }
 
@@ -208,38 +253,44 @@ impl Decoder {
     /// returns `None` before pushing more, or the events in the previous chunk wait.
     pub fn push(&mut self, chunk: impl Into<Bytes>) {
         let chunk = chunk.into();
-        if self.at < self.chunk.len() {
-            // Events not taken yet: keep the unread rest by joining it to the new chunk.
-            let mut joined = BytesMut::with_capacity(self.chunk.len() - self.at + chunk.len());
-            joined.extend_from_slice(&self.chunk[self.at..]);
-            joined.extend_from_slice(&chunk);
-            self.chunk = joined.freeze();
-        } else {
-            self.chunk = chunk;
+        let input = &mut self.input;
+        // A data line still in the old chunk is shared before the chunk goes.
+        if let Data::InChunk(start, end) = self.fields.data {
+            self.fields.data = Data::Shared(input.chunk.slice(start..end));
         }
-        self.at = 0;
+        if input.at < input.chunk.len() {
+            // Events not taken yet: keep the unread rest by joining it to the new chunk.
+            let mut joined = BytesMut::with_capacity(input.chunk.len() - input.at + chunk.len());
+            joined.extend_from_slice(&input.chunk[input.at..]);
+            joined.extend_from_slice(&chunk);
+            input.chunk = joined.freeze();
+        } else {
+            input.chunk = chunk;
+        }
+        input.at = 0;
     }
 
     /// The reconnection time the stream set, in milliseconds, if any.
     pub fn retry(&self) -> Option<u64> {
-        self.retry
+        self.fields.retry
     }
 
     /// The bytes of input the decoder holds beyond the last chunk it was given: the start of a
     /// cut line and the event being built. Never more than [`Limits::max_line`] plus
     /// [`Limits::max_event`].
     pub fn buffered(&self) -> usize {
-        let data = match &self.data {
-            Data::None => 0,
-            Data::Line(line) => line.len(),
+        let data = match &self.fields.data {
+            Data::None | Data::InChunk(..) => 0,
+            Data::Shared(line) => line.len(),
             Data::Lines(lines) => lines.len(),
         };
-        self.carried.len() + data + self.event_type.as_ref().map_or(0, Text::len)
+        let ty = self.fields.event_type.as_ref().map_or(0, Text::len);
+        self.input.carried.len() + data + ty
     }
 
     /// The stream's last event id so far.
     pub fn last_event_id(&self) -> &str {
-        self.last_event_id.as_str()
+        self.fields.last_event_id.as_str()
     }
 
     /// The next event dispatched by the bytes pushed so far, or `None` when they hold no more
@@ -249,15 +300,30 @@ impl Decoder {
     ///
     /// A [`DecodeError`] when a line or an event breaks the [`Limits`]; the event is skipped
     /// and the next call goes on after it.
+    #[inline]
     pub fn next_event(&mut self) -> Option<Result<MessageEvent, DecodeError>> {
+        let Decoder { input, fields } = self;
         loop {
-            let line = self.next_line()?;
-            let line = match line {
+            let line = match input.next_line()? {
                 Ok(line) => line,
-                Err(error) => return Some(Err(error)),
+                Err(error) => {
+                    fields.skip_event();
+                    return Some(Err(error));
+                }
             };
-            match self.process(line) {
-                Ok(Some(event)) => return Some(Ok(event)),
+            let outcome = match line {
+                Line::InChunk(start, end) => fields.apply(&input.chunk, start, end, true),
+                Line::Carried => {
+                    let line = input.carried.split().freeze();
+                    fields.apply(&line, 0, line.len(), false)
+                }
+            };
+            match outcome {
+                Ok(Some(dispatch)) => {
+                    if let Some(event) = fields.dispatch(dispatch, &input.chunk) {
+                        return Some(Ok(event));
+                    }
+                }
                 Ok(None) => {}
                 Err(error) => return Some(Err(error)),
             }
@@ -269,68 +335,64 @@ impl Decoder {
     /// a new connection that keeps the last event id.
     pub fn finish(&mut self) -> End {
         let end = End {
-            last_event_id: String::from(self.last_event_id.as_str()),
-            retry: self.retry,
+            last_event_id: String::from(self.fields.last_event_id.as_str()),
+            retry: self.fields.retry,
         };
-        let last_event_id = core::mem::take(&mut self.last_event_id);
-        *self = Decoder {
-            last_event_id,
-            ..Decoder::with_limits(self.limits)
-        };
+        let last_event_id = core::mem::take(&mut self.fields.last_event_id);
+        *self = Decoder::with_limits(self.limits());
+        self.fields.last_event_id = last_event_id;
         end
     }
+}
 
-    /// The next complete line (without its break), from the chunk or joined to what was
-    /// carried over; `None` when the chunk ends first (its rest is then carried).
+impl Input {
+    /// The next complete line (without its break): a range of the chunk, or, for a line cut
+    /// across chunks, the carried buffer; `None` when the chunk ends first (its rest is then
+    /// carried).
+    #[inline]
     fn next_line(&mut self) -> Option<Result<Line, DecodeError>> {
         loop {
-            if self.at == self.chunk.len() {
-                return None;
-            }
+            let rest = self.chunk.get(self.at..).filter(|r| !r.is_empty())?;
             if self.after_cr {
                 self.after_cr = false;
-                if self.chunk[self.at] == b'\n' {
+                if rest[0] == b'\n' {
                     self.at += 1;
                     continue;
                 }
             }
-            if self.start != StartState::Done && !self.skip_bom() {
-                return None;
+            if self.start != StartState::Done {
+                if !self.skip_bom() {
+                    return None;
+                }
+                continue;
             }
-            let rest = &self.chunk[self.at..];
-            let Some(end) = find_break(rest) else {
+            let start = self.at;
+            let Some(len) = find_break(rest) else {
                 // No break in the rest of the chunk: carry it (within the limit).
-                let rest_len = rest.len();
                 self.at = self.chunk.len();
                 if self.skipping_line {
                     return None;
                 }
-                if self.carried.len() + rest_len > self.limits.max_line {
+                if self.carried.len() + rest.len() > self.max_line {
                     return Some(Err(self.too_long(false)));
                 }
-                let start = self.chunk.len() - rest_len;
                 self.carried.extend_from_slice(&self.chunk[start..]);
                 return None;
             };
-            let start = self.at;
-            self.at += end + 1;
-            self.after_cr = rest[end] == b'\r';
+            self.at = start + len + 1;
+            self.after_cr = rest[len] == b'\r';
             if core::mem::take(&mut self.skipping_line) {
                 continue; // the end of a line that broke the limit
             }
-            let line = if self.carried.is_empty() {
-                if end > self.limits.max_line {
-                    return Some(Err(self.too_long(true)));
-                }
-                Line::Shared(self.chunk.slice(start..start + end))
-            } else {
-                if self.carried.len() + end > self.limits.max_line {
-                    return Some(Err(self.too_long(true)));
-                }
-                self.carried.extend_from_slice(&rest[..end]);
-                Line::Carried(self.carried.split().freeze())
-            };
-            return Some(Ok(line));
+            if self.carried.len() + len > self.max_line {
+                return Some(Err(self.too_long(true)));
+            }
+            if self.carried.is_empty() {
+                return Some(Ok(Line::InChunk(start, start + len)));
+            }
+            self.carried
+                .extend_from_slice(&self.chunk[start..start + len]);
+            return Some(Ok(Line::Carried));
         }
     }
 
@@ -342,7 +404,7 @@ impl Decoder {
                 return false;
             };
             if byte != BOM[usize::from(matched)] {
-                // Not a BOM: the bytes matched so far were data, and start the first line.
+                // Not a BOM: the bytes matched so far were text, and start the first line.
                 self.carried.extend_from_slice(&BOM[..usize::from(matched)]);
                 self.start = StartState::Done;
                 break;
@@ -356,55 +418,62 @@ impl Decoder {
         true
     }
 
-    /// A line broke the limit: drop what was carried, and skip the rest of the line (unless it
-    /// has `ended`) and of its event.
+    /// A line broke the limit: drop what was carried, and skip the rest of the line unless it
+    /// has `ended`.
+    #[cold]
     fn too_long(&mut self, ended: bool) -> DecodeError {
         self.carried.clear();
         self.skipping_line = !ended;
-        self.skipping = true;
-        self.reset_event();
-        DecodeError::LineTooLong {
-            max: self.limits.max_line,
-        }
+        DecodeError::LineTooLong { max: self.max_line }
     }
+}
 
-    fn reset_event(&mut self) {
-        self.data = Data::None;
-        self.event_type = None;
-    }
+/// What an empty line found: dispatch.
+struct Dispatch;
 
-    /// Applies one line to the buffers; `Some` when it dispatched an event.
-    fn process(&mut self, line: Line) -> Result<Option<MessageEvent>, DecodeError> {
-        let bytes = line.bytes();
-        if bytes.is_empty() {
-            return Ok(self.dispatch());
-        }
-        if self.skipping || bytes[0] == b':' {
+impl Fields {
+    /// Applies the line `src[start..end]` to the buffers (`in_chunk`: `src` is the current
+    /// chunk, whose data line can then be kept as a range); `Some` for an empty line.
+    #[inline]
+    fn apply(
+        &mut self,
+        src: &Bytes,
+        start: usize,
+        end: usize,
+        in_chunk: bool,
+    ) -> Result<Option<Dispatch>, DecodeError> {
+        let line = &src[start..end];
+        let Some(&first) = line.first() else {
+            return Ok(Some(Dispatch));
+        };
+        if self.skipping || first == b':' {
             return Ok(None);
         }
-        let (name, value) = match memchr::memchr(b':', bytes) {
+        let (name, value) = match memchr::memchr(b':', line) {
             Some(colon) => {
-                let value = &bytes[colon + 1..];
-                let skip = usize::from(value.first() == Some(&b' '));
-                (&bytes[..colon], colon + 1 + skip)
+                let skip = usize::from(line.get(colon + 1) == Some(&b' '));
+                (&line[..colon], start + colon + 1 + skip)
             }
-            None => (bytes, bytes.len()),
+            None => (line, end),
         };
         match name {
-            b"data" => self.append_data(line, value),
+            b"data" => {
+                self.append_data(src, value, end, in_chunk);
+                self.check_size()
+            }
             b"event" => {
-                let ty = decode_text(line.slice(value));
-                self.event_type = Some(ty);
+                self.event_type = Some(decode_str(&src[value..end]));
                 self.check_size()
             }
             b"id" => {
-                if memchr::memchr(0, &bytes[value..]).is_none() {
-                    self.pending_id = Some(decode_text(line.slice(value)));
+                let id = &src[value..end];
+                if memchr::memchr(0, id).is_none() {
+                    self.pending_id = Some(decode_str(id));
                 }
                 Ok(None)
             }
             b"retry" => {
-                let digits = &bytes[value..];
+                let digits = &src[value..end];
                 if !digits.is_empty() && digits.iter().all(u8::is_ascii_digit) {
                     let ms = digits.iter().fold(0u64, |n, &d| {
                         n.saturating_mul(10).saturating_add(u64::from(d - b'0'))
@@ -417,61 +486,83 @@ impl Decoder {
         }
     }
 
-    fn append_data(
-        &mut self,
-        line: Line,
-        value: usize,
-    ) -> Result<Option<MessageEvent>, DecodeError> {
-        let value = line.slice(value);
-        self.data = match core::mem::replace(&mut self.data, Data::None) {
-            Data::None => Data::Line(value),
-            Data::Line(first) => {
-                let mut lines = Vec::with_capacity(first.len() + value.len() + 2);
-                lines.extend_from_slice(&first);
-                lines.push(b'\n');
-                lines.extend_from_slice(&value);
-                lines.push(b'\n');
-                Data::Lines(lines)
+    /// Appends `src[start..end]` and an LF to the data buffer; the first line of an event stays
+    /// where it is.
+    #[inline]
+    fn append_data(&mut self, src: &Bytes, start: usize, end: usize, in_chunk: bool) {
+        let value = &src[start..end];
+        let lines = match &mut self.data {
+            Data::None => {
+                self.data = match in_chunk {
+                    true => Data::InChunk(start, end),
+                    false => Data::Shared(src.slice(start..end)),
+                };
+                return;
             }
-            Data::Lines(mut lines) => {
-                lines.extend_from_slice(&value);
+            Data::Lines(lines) => {
+                lines.extend_from_slice(value);
                 lines.push(b'\n');
-                Data::Lines(lines)
+                return;
             }
+            Data::InChunk(a, b) => join(&src[*a..*b], value),
+            Data::Shared(first) => join(first, value),
         };
-        self.check_size()
+        self.data = Data::Lines(lines);
+
+        /// The first two lines of multi-line data, each followed by LF, with room for more.
+        fn join(first: &[u8], second: &[u8]) -> Vec<u8> {
+            let mut lines = Vec::with_capacity(4 * (first.len() + second.len() + 2));
+            lines.extend_from_slice(first);
+            lines.push(b'\n');
+            lines.extend_from_slice(second);
+            lines.push(b'\n');
+            lines
+        }
+    }
+
+    fn data_len(&self) -> usize {
+        match &self.data {
+            Data::None => 0,
+            Data::InChunk(start, end) => end - start,
+            Data::Shared(line) => line.len(),
+            Data::Lines(lines) => lines.len(),
+        }
     }
 
     /// Refuses an event that grew past the limit, and skips the rest of it.
-    fn check_size(&mut self) -> Result<Option<MessageEvent>, DecodeError> {
-        let data = match &self.data {
-            Data::None => 0,
-            Data::Line(line) => line.len(),
-            Data::Lines(lines) => lines.len(),
-        };
+    #[inline]
+    fn check_size(&mut self) -> Result<Option<Dispatch>, DecodeError> {
         let ty = self.event_type.as_ref().map_or(0, Text::len);
-        if data + ty > self.limits.max_event {
-            self.reset_event();
-            self.skipping = true;
+        if self.data_len() + ty > self.max_event {
+            self.skip_event();
             return Err(DecodeError::EventTooLarge {
-                max: self.limits.max_event,
+                max: self.max_event,
             });
         }
         Ok(None)
     }
 
-    /// An empty line: the dispatch steps of the standard.
-    fn dispatch(&mut self) -> Option<MessageEvent> {
+    /// Drops what the current event holds, and skips the rest of it.
+    #[cold]
+    fn skip_event(&mut self) {
+        self.data = Data::None;
+        self.event_type = None;
+        self.skipping = true;
+    }
+
+    /// An empty line: the dispatch steps of the standard. `chunk` holds data kept as a range.
+    #[inline]
+    fn dispatch(&mut self, _: Dispatch, chunk: &Bytes) -> Option<MessageEvent> {
         if let Some(id) = self.pending_id.take() {
             self.last_event_id = id;
         }
         let skipped = core::mem::take(&mut self.skipping);
-        let data = core::mem::replace(&mut self.data, Data::None);
         let event_type = self.event_type.take();
-        let data = match data {
+        let data = match core::mem::replace(&mut self.data, Data::None) {
             _ if skipped => return None,
             Data::None => return None,
-            Data::Line(line) => decode_text(line),
+            Data::InChunk(start, end) => decode_shared(chunk, start, end),
+            Data::Shared(line) => decode_shared(&line, 0, line.len()),
             Data::Lines(mut lines) => {
                 lines.pop(); // the LF after the last line
                 match String::from_utf8(lines) {
@@ -492,31 +583,27 @@ impl Decoder {
     }
 }
 
-/// A line, shared with the chunk it came in or rebuilt from pieces carried over.
-enum Line {
-    Shared(Bytes),
-    Carried(Bytes),
+/// `src[start..end]` as text, UTF-8 with replacement: sharing `src` when the text is valid and
+/// longer than what a `Text` holds inline (copying a short text costs less than sharing it).
+#[inline]
+fn decode_shared(src: &Bytes, start: usize, end: usize) -> Text {
+    let bytes = &src[start..end];
+    if bytes.len() <= Text::INLINE_CAP {
+        return decode_str(bytes);
+    }
+    // ASCII, the common case, is checked a word at a time.
+    if bytes.is_ascii() || core::str::from_utf8(bytes).is_ok() {
+        return Text::from_utf8_bytes(src.slice(start..end));
+    }
+    Text::from(String::from_utf8_lossy(bytes).into_owned())
 }
 
-impl Line {
-    fn bytes(&self) -> &[u8] {
-        match self {
-            Line::Shared(b) | Line::Carried(b) => b,
-        }
-    }
-
-    fn slice(&self, from: usize) -> Bytes {
-        match self {
-            Line::Shared(b) | Line::Carried(b) => b.slice(from..),
-        }
-    }
-}
-
-/// UTF-8 with replacement, sharing the bytes when they are valid.
-fn decode_text(bytes: Bytes) -> Text {
-    match core::str::from_utf8(&bytes) {
-        Ok(_) => Text::from_utf8_bytes(bytes),
-        Err(_) => Text::from(String::from_utf8_lossy(&bytes).into_owned()),
+/// UTF-8 with replacement, copied (short values such as types and ids are then stored inline).
+#[inline]
+fn decode_str(bytes: &[u8]) -> Text {
+    match String::from_utf8_lossy(bytes) {
+        alloc::borrow::Cow::Borrowed(valid) => Text::from(valid),
+        alloc::borrow::Cow::Owned(fixed) => Text::from(fixed),
     }
 }
 

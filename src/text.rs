@@ -119,6 +119,9 @@ impl From<Text> for Str {
 }
 
 impl Text {
+    /// The longest text a `Text` holds inside itself, with no allocation.
+    pub(crate) const INLINE_CAP: usize = INLINE_CAP;
+
     /// Text from a string literal or other `'static` string, with no copy.
     ///
     /// ```

@@ -178,7 +178,7 @@ fn retry_only_when_all_ascii_digits() {
 
 #[test]
 fn one_line_data_shares_the_input_chunk() {
-    let chunk = Bytes::from_static(b"data: shared payload\n\n");
+    let chunk = Bytes::from_static(b"data: a payload longer than 22 bytes\n\n");
     let mut d = Decoder::new();
     d.push(chunk.clone());
     let data = d.next_event().unwrap().unwrap().into_data();
@@ -209,6 +209,19 @@ fn limits_are_typed_errors_and_decoding_goes_on() {
     let (events, errors, ..) = decode_with(limits, &[big]);
     assert_eq!(errors, [DecodeError::EventTooLarge { max: 24 }]);
     assert_eq!(events, [ev("message", "ok", "")]);
+}
+
+/// Found by the fuzz target (its oracle had the bound wrong): invalid bytes within the event
+/// limit decode to up to three times as many bytes of text, each one a U+FFFD.
+#[test]
+fn the_event_limit_counts_input_bytes() {
+    let limits = Limits {
+        max_line: 13,
+        max_event: 13,
+    };
+    let (events, errors, ..) = decode_with(limits, &[b"data:\xff\xff\xff\xff\xff\xff\xff\n\n"]);
+    assert!(errors.is_empty());
+    assert_eq!(events, [ev("message", &"\u{FFFD}".repeat(7), "")]);
 }
 
 #[test]
