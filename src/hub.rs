@@ -425,6 +425,21 @@ impl Hub {
         }
     }
 
+    /// Whether the log holds an event with this id of the caller's own.
+    pub(crate) fn holds_own_id(&self, id: &str) -> bool {
+        let state = self.shared.lock();
+        state
+            .log
+            .iter()
+            .rev()
+            .any(|e| e.own_id.as_deref() == Some(id))
+    }
+
+    /// The reset event, with the id of the newest event in the log.
+    pub(crate) fn reset_frame(&self) -> Encoded {
+        reset_frame(&self.shared.config, &self.shared.lock())
+    }
+
     /// The number of live subscriptions.
     pub fn subscribers(&self) -> usize {
         self.shared.lock().live_subscribers
@@ -474,7 +489,19 @@ impl Stream for Subscription {
     type Item = Encoded;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Encoded>> {
-        let this = &mut *self;
+        self.poll_skipping(cx, |_| false)
+    }
+}
+
+impl Subscription {
+    /// [`poll_next`](Stream::poll_next), passing over the events whose own id `skip` says were
+    /// already delivered another way (a replay from a shared log).
+    pub(crate) fn poll_skipping(
+        &mut self,
+        cx: &mut Context<'_>,
+        skip: impl Fn(&str) -> bool,
+    ) -> Poll<Option<Encoded>> {
+        let this = self;
         if let Some(reset) = this.reset.take() {
             return Poll::Ready(Some(reset));
         }
@@ -497,7 +524,7 @@ impl Stream for Subscription {
         let found = state
             .log
             .range(start..)
-            .find(|e| this.topics.contains(&e.topic))
+            .find(|e| this.topics.contains(&e.topic) && !e.own_id.as_deref().is_some_and(&skip))
             .map(|e| (e.seq, e.bytes.clone()));
         match found {
             Some((seq, bytes)) => {

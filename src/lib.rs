@@ -98,6 +98,7 @@
 //! * `http-body`: `EventStream` as an `http_body::Body`, and `EventStream::into_http_response`.
 //! * `axum`: `IntoResponse` for `EventStream` (axum 0.8, through `axum-core`).
 //! * `actix-web`: `Responder` for `EventStream` (actix-web 4).
+//! * `redis`: `RedisHub`, the hub's log in a Redis stream, for many instances (on tokio).
 #![cfg_attr(not(feature = "std"), no_std)]
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
@@ -117,6 +118,8 @@ pub mod headers;
 #[cfg(feature = "std")]
 pub mod hub;
 mod keep_alive;
+#[cfg(feature = "redis")]
+mod redis;
 mod stream;
 mod text;
 
@@ -128,6 +131,8 @@ pub use hub::{Hub, HubConfig, OnLag, Subscription};
 #[cfg(feature = "tokio")]
 pub use keep_alive::TokioTimer;
 pub use keep_alive::{KeepAlive, NoTimer, Timer, MIN_PERIOD};
+#[cfg(feature = "redis")]
+pub use redis::{RedisConfig, RedisError, RedisHub, RedisSubscription};
 pub use stream::{EventStream, StreamItem, DEFAULT_MAX_CHUNK, MAX_CHUNK_LIMIT};
 pub use text::Text;
 

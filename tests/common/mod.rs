@@ -45,9 +45,19 @@ impl Server {
 /// `cargo test --test NAME` alone does not build examples, and testing a stale server would
 /// prove nothing.
 pub fn example_binary(name: &str) -> std::path::PathBuf {
+    example_binary_with_features(name, &[])
+}
+
+/// [`example_binary`] for an example that needs crate features.
+pub fn example_binary_with_features(name: &str, features: &[&str]) -> std::path::PathBuf {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let features = features.join(",");
+    let mut args = vec!["build", "--quiet", "--example", name];
+    if !features.is_empty() {
+        args.extend(["--features", &features]);
+    }
     let status = std::process::Command::new(cargo)
-        .args(["build", "--quiet", "--example", name])
+        .args(args)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .status()
         .unwrap();
@@ -64,8 +74,13 @@ pub fn example_binary(name: &str) -> std::path::PathBuf {
 
 /// Starts an example server on loopback and waits (at most 10 s) for the URL it prints.
 pub fn start_example(name: &str, args: &[&str]) -> Server {
+    start_example_with_features(name, &[], args)
+}
+
+/// [`start_example`] for an example that needs crate features.
+pub fn start_example_with_features(name: &str, features: &[&str], args: &[&str]) -> Server {
     use std::io::BufRead;
-    let mut child = std::process::Command::new(example_binary(name))
+    let mut child = std::process::Command::new(example_binary_with_features(name, features))
         .args(args)
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::inherit())
