@@ -28,7 +28,7 @@
 //! and decoding goes on with the next one. The decoder never holds more than the limits plus the
 //! chunk it was last given.
 
-use crate::encode::find_break;
+use crate::scan::find_break;
 use crate::text::Text;
 use alloc::string::String;
 use alloc::vec::Vec;

@@ -1,8 +1,10 @@
 //! [`Event`]: one server-sent event, checked as it is built.
 
-use crate::encode::{field_line_len, find_break, find_break_or_nul, line_len, DATA, EVENT, ID};
 use crate::error::{Error, Field};
-use crate::text::{check_utf8_and_breaks, Str, Text};
+use crate::scan::check_utf8_and_breaks;
+use crate::scan::{find_break, find_break_or_nul};
+use crate::text::{Str, Text};
+use crate::wire::{field_line_len, line_len, DATA, EVENT, ID};
 use alloc::boxed::Box;
 use alloc::vec::Vec;
 use bytes::Bytes;
@@ -141,9 +143,7 @@ impl Event {
     /// assert_eq!(Event::new().data(" a\r\nb\n").to_bytes(), "data:  a\ndata: b\ndata:\n\n");
     /// ```
     // Always inlined, like `event` and `id`: each takes and returns the 128-byte event by value,
-    // which out of line goes through memory twice (in the benchmark with each workload's own
-    // closure, the compiler left `event` and `id` out of line: W2 1,026 instructions per event
-    // against 926 inlined).
+    // which out of line goes through memory twice.
     #[inline(always)]
     pub fn data(mut self, data: impl Into<Text>) -> Event {
         // Stored first and searched where it lies: built aside and moved in, the text was
@@ -172,8 +172,8 @@ impl Event {
     pub fn data_utf8(self, data: Bytes) -> Result<Event, Error> {
         match check_utf8_and_breaks(&data) {
             Ok(has_break) => {
-                // The fields as `data` sets them. (A helper shared by both, taking the event by
-                // reference, cost `data` 15 instructions per event on tiny events.)
+                // The fields as `data` sets them, written out here: a helper shared by both
+                // would take the event by reference and slow `data` down.
                 let mut event = self;
                 event.one_line_len = match has_break {
                     false => line_len(DATA, &data),

@@ -426,6 +426,7 @@ impl Hub {
     }
 
     /// Whether the log holds an event with this id of the caller's own.
+    #[cfg(feature = "redis")]
     pub(crate) fn holds_own_id(&self, id: &str) -> bool {
         let state = self.shared.lock();
         state
@@ -436,6 +437,7 @@ impl Hub {
     }
 
     /// The reset event, with the id of the newest event in the log.
+    #[cfg(feature = "redis")]
     pub(crate) fn reset_frame(&self) -> Encoded {
         reset_frame(&self.shared.config, &self.shared.lock())
     }

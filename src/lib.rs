@@ -120,8 +120,10 @@ pub mod hub;
 mod keep_alive;
 #[cfg(feature = "redis")]
 mod redis;
+mod scan;
 mod stream;
 mod text;
+mod wire;
 
 pub use encoded::Encoded;
 pub use error::{Error, Field};

@@ -1,6 +1,5 @@
 //! [`Text`]: UTF-8 text held in whatever form the caller already had it.
 
-use crate::encode::find_break;
 use alloc::borrow::Cow;
 use alloc::boxed::Box;
 use alloc::string::String;
@@ -46,8 +45,7 @@ pub struct Text(Repr);
 #[derive(Clone)]
 // A word-sized tag (here and on `Str`): the payloads then start on a word boundary, so the
 // compiler moves and splits these values as whole words. With the default one-byte tag, the
-// values were copied with wide loads across the byte-sized stores just made (which stall), and
-// the build with one codegen unit was 14-18% slower on tiny and typical events (BENCHMARKS.md).
+// values were copied with wide loads across the byte-sized stores just made, which stall.
 #[repr(u64)]
 enum Repr {
     Str(Str),
@@ -264,70 +262,6 @@ impl Text {
     }
 }
 
-/// Checks that `bytes` are UTF-8 and whether they hold a CR or LF (are more than one line), in
-/// one pass over memory: a block at a time, searched for a break while it is still in cache.
-/// (Checking the whole of a large payload first and searching it second read it from memory
-/// twice, which made sending 1 MiB of `Bytes` data slower than copying it.) On invalid UTF-8,
-/// the error is where the valid prefix ends, as [`str::from_utf8`] reports it for the whole.
-///
-/// An ASCII block, the common case, is read once more only if it holds a byte that may be a
-/// break (see [`ascii_and_maybe_break`]); on 1 MiB of ASCII from memory this is ~10% faster
-/// than an ASCII check and a search in turn (BENCHMARKS.md, fifth round).
-pub(crate) fn check_utf8_and_breaks(bytes: &[u8]) -> Result<bool, usize> {
-    const BLOCK: usize = 16 * 1024;
-    let mut has_break = false;
-    let mut start = 0;
-    while start < bytes.len() {
-        let mut end = bytes.len().min(start + BLOCK);
-        let block = &bytes[start..end];
-        let maybe_break = match ascii_and_maybe_break(block) {
-            Some(maybe_break) => maybe_break,
-            None => {
-                if let Err(e) = str::from_utf8(block) {
-                    match e.error_len() {
-                        // A character cut by the end of the block (not of the text): the
-                        // block ends before it, and the next one starts with it.
-                        None if end < bytes.len() => end = start + e.valid_up_to(),
-                        _ => return Err(start + e.valid_up_to()),
-                    }
-                }
-                true
-            }
-        };
-        has_break = has_break || (maybe_break && find_break(&bytes[start..end]).is_some());
-        start = end;
-    }
-    Ok(has_break)
-}
-
-/// For a `block` of ASCII, whether it may hold a CR or LF: `false` means it holds none, `true`
-/// that it holds a byte from 0x08 to 0x0F (CR and LF among them, but also TAB, VT and FF,
-/// which is why the caller then searches for real). `None` if it is not all ASCII, found by
-/// the end of the 1 KiB piece that holds the first other byte, so that text which needs the
-/// full UTF-8 check does not pay for this pass too.
-// Out of line: inlined into the block loop it took 482 k instructions per MiB of W4 with
-// `Bytes` against 473 k, in the same time (six alternating runs).
-#[inline(never)]
-fn ascii_and_maybe_break(block: &[u8]) -> Option<bool> {
-    // One OR and one compare per byte, which the compiler vectorizes over a fixed-size piece.
-    fn piece(bytes: &[u8]) -> (u8, u8) {
-        bytes.iter().fold((0, 0), |(high, near), &b| {
-            (high | b, near | u8::from(b | 0x07 == 0x0F))
-        })
-    }
-    let mut pieces = block.chunks_exact(1024);
-    let mut near = 0;
-    for p in &mut pieces {
-        let (high, p_near) = piece(p);
-        if high >= 0x80 {
-            return None;
-        }
-        near |= p_near;
-    }
-    let (high, p_near) = piece(pieces.remainder());
-    (high < 0x80).then_some(near | p_near != 0)
-}
-
 impl TryFrom<Bytes> for Text {
     type Error = str::Utf8Error;
 
@@ -437,66 +371,5 @@ impl PartialEq<&str> for Text {
 impl hash::Hash for Text {
     fn hash<H: hash::Hasher>(&self, state: &mut H) {
         self.as_bytes().hash(state);
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use alloc::vec;
-
-    #[test]
-    fn the_ascii_pass_flags_breaks_and_finds_any_other_byte() {
-        // In the first piece, a later one and the remainder after the last whole piece: bytes
-        // from 0x80 on make the block not ASCII; 0x08 to 0x0F (CR and LF among them) may be a
-        // break; nothing else is flagged.
-        for len in [5, 1024, 1500, 3 * 1024] {
-            for at in [0, len / 2, len - 1] {
-                for b in 0..=0xFFu8 {
-                    let mut text = vec![b'a'; len];
-                    text[at] = b;
-                    let want = (b < 0x80).then_some((0x08..=0x0F).contains(&b));
-                    assert_eq!(
-                        ascii_and_maybe_break(&text),
-                        want,
-                        "{b:#x} at {at} of {len}"
-                    );
-                }
-            }
-        }
-        assert_eq!(ascii_and_maybe_break(&[]), Some(false));
-    }
-
-    #[test]
-    fn the_block_wise_check_is_exact() {
-        const BLOCK: usize = 16 * 1024;
-        // Every ASCII byte, in the first block, the second, and at the boundary: only CR and LF
-        // count as a break.
-        for b in 0..0x80u8 {
-            let is_break = b == b'\r' || b == b'\n';
-            for at in [0, 1, 63, BLOCK - 1, BLOCK, BLOCK + 7] {
-                let mut text = vec![b'a'; BLOCK + 8];
-                text[at] = b;
-                assert_eq!(check_utf8_and_breaks(&text), Ok(is_break), "{b:#x} at {at}");
-            }
-        }
-        // A TAB (not a break) in the first block and a break in the second; a break after a
-        // block that is not ASCII.
-        let mut text = vec![b'a'; 2 * BLOCK];
-        text[5] = b'\t';
-        text[BLOCK + 5] = b'\n';
-        assert_eq!(check_utf8_and_breaks(&text), Ok(true));
-        let mut text = "é".repeat(BLOCK).into_bytes();
-        assert_eq!(check_utf8_and_breaks(&text), Ok(false));
-        text.push(b'\r');
-        assert_eq!(check_utf8_and_breaks(&text), Ok(true));
-        // Every byte from 0x80 on, alone, is not UTF-8; found where it is, in either block.
-        for b in 0x80..=0xFFu8 {
-            for at in [0, BLOCK - 1, BLOCK + 3] {
-                let mut text = vec![b'a'; BLOCK + 8];
-                text[at] = b;
-                assert_eq!(check_utf8_and_breaks(&text), Err(at), "{b:#x} at {at}");
-            }
-        }
     }
 }

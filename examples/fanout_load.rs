@@ -1,0 +1,202 @@
+//! Load for the Redis fan-out (`examples/fanout.rs`): many SSE clients spread over several
+//! instances, one publisher at a fixed rate, every client checking that it gets every event in
+//! order with no gap, and the publish-to-client latency of each. Loopback only; stops by itself.
+//! `bash benches/fanout_load.sh` starts Redis, two instances and this.
+//!
+//! ```sh
+//! cargo run --release --example fanout_load -- --instances http://127.0.0.1:4001,http://127.0.0.1:4002 \
+//!     --clients 2000 --rate 100 --seconds 60 --server-pids PID1,PID2
+//! ```
+//!
+//! Each published event's data is `<n> <microseconds since the epoch>`, `n` counting from 0;
+//! clients connect before publishing starts and check that `n` goes up by exactly one.
+
+use eventsource_stream::Eventsource;
+use futures_util::StreamExt;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+#[derive(Default)]
+struct Totals {
+    connected: AtomicU64,
+    events: AtomicU64,
+    gaps: AtomicU64,
+    failed: AtomicU64,
+    /// Publish-to-receive latency of every event at every client, in microseconds.
+    latencies: Mutex<Vec<u32>>,
+}
+
+fn now_us() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_micros() as u64
+}
+
+/// (user + system CPU seconds, RSS KiB) of a process, from /proc.
+fn proc_stats(pid: u32) -> Option<(f64, u64)> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let rss = status
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()?;
+    Some((ticks / 100.0, rss))
+}
+
+async fn client(url: String, until: Instant, totals: Arc<Totals>) {
+    let http = reqwest::Client::new();
+    let Ok(response) = http.get(&url).send().await else {
+        totals.failed.fetch_add(1, Relaxed);
+        return;
+    };
+    totals.connected.fetch_add(1, Relaxed);
+    let mut events = response.bytes_stream().eventsource();
+    let mut last: Option<u64> = None;
+    let mut mine = Vec::new();
+    while let Ok(Some(event)) = tokio::time::timeout(
+        until.saturating_duration_since(Instant::now()),
+        events.next(),
+    )
+    .await
+    {
+        let Ok(event) = event else { break };
+        let mut parts = event.data.split(' ');
+        let (Some(n), Some(ts)) = (
+            parts.next().and_then(|n| n.parse::<u64>().ok()),
+            parts.next().and_then(|t| t.parse::<u64>().ok()),
+        ) else {
+            continue;
+        };
+        mine.push(now_us().saturating_sub(ts) as u32);
+        if last.is_some_and(|l| n != l + 1) {
+            totals.gaps.fetch_add(1, Relaxed);
+        }
+        last = Some(n);
+        totals.events.fetch_add(1, Relaxed);
+    }
+    totals.latencies.lock().unwrap().extend(mine);
+}
+
+#[tokio::main]
+async fn main() {
+    let (mut instances, mut clients, mut rate, mut seconds, mut pids) =
+        (Vec::new(), 100u64, 100u64, 10u64, Vec::new());
+    let mut args = std::env::args().skip(1);
+    while let Some(flag) = args.next() {
+        let value = args.next().unwrap_or_default();
+        match flag.as_str() {
+            "--instances" => instances = value.split(',').map(str::to_owned).collect(),
+            "--clients" => clients = value.parse().expect("--clients N"),
+            "--rate" => rate = value.parse().expect("--rate N"),
+            "--seconds" => seconds = value.parse().expect("--seconds N"),
+            "--server-pids" => {
+                pids = value
+                    .split(',')
+                    .map(|p| p.parse::<u32>().expect("pid"))
+                    .collect()
+            }
+            _ => {
+                eprintln!("usage: fanout_load --instances URL,URL [--clients N per instance] [--rate N/s] [--seconds N] [--server-pids P,P]");
+                std::process::exit(2);
+            }
+        }
+    }
+    assert!(
+        instances.iter().all(|u| u.starts_with("http://127.0.0.1:")),
+        "loopback only"
+    );
+    let totals = Arc::new(Totals::default());
+    let until = Instant::now() + Duration::from_secs(seconds + 20);
+    let mut tasks = Vec::new();
+    for base in &instances {
+        for _ in 0..clients {
+            tasks.push(tokio::spawn(client(
+                format!("{base}/sse"),
+                until,
+                totals.clone(),
+            )));
+            tokio::time::sleep(Duration::from_micros(500)).await;
+        }
+    }
+    let expected = instances.len() as u64 * clients;
+    while totals.connected.load(Relaxed) + totals.failed.load(Relaxed) < expected {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let before: Vec<_> = pids.iter().filter_map(|&p| proc_stats(p)).collect();
+    // The publisher: `rate` a second, alternating instances, for `seconds`.
+    let http = reqwest::Client::new();
+    let total = rate * seconds;
+    let mut tick = tokio::time::interval(Duration::from_secs(1) / rate as u32);
+    let started = Instant::now();
+    for n in 0..total {
+        tick.tick().await;
+        let url = format!("{}/publish", instances[n as usize % instances.len()]);
+        let r = http
+            .post(url)
+            .body(format!("{n} {}", now_us()))
+            .send()
+            .await;
+        assert!(r.is_ok_and(|r| r.status() == 200), "publish {n} failed");
+    }
+    let publishing = started.elapsed();
+    let after: Vec<_> = pids.iter().filter_map(|&p| proc_stats(p)).collect();
+    // Let the last events arrive, then stop the clients.
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while totals.events.load(Relaxed) < expected * total && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    for t in &tasks {
+        t.abort();
+    }
+    for t in tasks {
+        let _ = t.await;
+    }
+    let mut lat = std::mem::take(&mut *totals.latencies.lock().unwrap());
+    lat.sort_unstable();
+    let pct = |p: f64| {
+        lat.get(((lat.len() as f64 * p) as usize).min(lat.len().saturating_sub(1)))
+            .copied()
+            .unwrap_or(0) as f64
+            / 1000.0
+    };
+    let events = totals.events.load(Relaxed);
+    println!(
+        "instances: {}, clients: {} ({} per instance), connected: {}, failed: {}",
+        instances.len(),
+        expected,
+        clients,
+        totals.connected.load(Relaxed),
+        totals.failed.load(Relaxed)
+    );
+    println!(
+        "published: {total} in {:.1} s; delivered: {events} of {} expected; gaps: {}",
+        publishing.as_secs_f64(),
+        expected * total,
+        totals.gaps.load(Relaxed)
+    );
+    println!(
+        "latency publish-to-client: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        pct(0.50),
+        pct(0.99),
+        pct(1.0)
+    );
+    for (i, ((c0, _), (c1, rss))) in before.iter().zip(&after).enumerate() {
+        println!(
+            "instance {i}: CPU {:.1}% of a core while publishing, RSS {} MiB",
+            (c1 - c0) / publishing.as_secs_f64() * 100.0,
+            rss / 1024
+        );
+    }
+    let ok = totals.gaps.load(Relaxed) == 0
+        && events == expected * total
+        && totals.failed.load(Relaxed) == 0;
+    std::process::exit(if ok { 0 } else { 1 });
+}
