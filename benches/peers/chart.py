@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
-"""Draws BENCHMARKS.svg from the peer benchmark's CSV (standard library only).
+"""Draws BENCHMARKS.svg from the peer benchmark's CSV, and prints the results table of
+BENCHMARKS.md from the same CSV (standard library only).
 
-    cargo run --release --manifest-path benches/peers/Cargo.toml -- --csv target/peers.csv
-    python3 benches/peers/chart.py target/peers.csv BENCHMARKS.svg
+    cargo run --release --manifest-path benches/peers/Cargo.toml -- --csv benches/results/peers.csv
+    python3 benches/peers/chart.py benches/results/peers.csv BENCHMARKS.svg > target/table.md
 
 One panel per workload; one bar per encoder: its median time as a multiple of the memcpy floor
 (shorter is better), with events/s printed beside it.
@@ -72,7 +73,29 @@ def main(src, dst):
         f.write("\n".join(out) + "\n")
 
 
+def table(src):
+    """The Markdown table: per workload and encoder, the median, the rates, and the ratios."""
+    rows = list(csv.DictReader(open(src)))
+    floors = {r["workload"]: int(r["median_ns"]) for r in rows if r["peer"] == "memcpy (floor)"}
+    libraries = [r for r in rows if "(floor)" not in r["peer"] and r["peer"] != "sse-wire"]
+    best = {}
+    for r in libraries:
+        best[r["workload"]] = min(best.get(r["workload"], 1 << 62), int(r["median_ns"]))
+    print("| workload | encoder | median | events/s | MB/s | × memcpy | best peer ÷ this "
+          "| frames/event | allocs/event | output |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---|")
+    for r in rows:
+        ns = int(r["median_ns"])
+        events, nbytes = int(r["events"]), int(r["bytes"])
+        vs = f'{best[r["workload"]] / ns:.2f}×' if r["workload"] in best else "–"
+        print(f'| {r["workload"]} | {r["peer"]} | {ns / 1e6:.2f} ms | {rate(events / (ns / 1e9))} '
+              f'| {nbytes / (ns / 1e9) / 1e6:,.0f} | {ns / floors[r["workload"]]:.2f}× | {vs} '
+              f'| {int(r["frames"]) / events:.4f} | {int(r["allocs"]) / events:.3f} '
+              f'| {r["check"]} |')
+
+
 if __name__ == "__main__":
     if len(sys.argv) != 3:
         sys.exit(__doc__)
     main(sys.argv[1], sys.argv[2])
+    table(sys.argv[1])
