@@ -12,7 +12,7 @@ use axum::routing::get;
 use axum::Router;
 use common::Config;
 use futures_util::StreamExt;
-use sse_wire::{headers, Encoded, Event, EventStream, Hub, HubConfig, KeepAlive};
+use sse_wire::{headers, Encoded, Event, EventStream, Hub, HubConfig, KeepAlive, Shutdown};
 use std::sync::Arc;
 use tokio::sync::watch;
 
@@ -20,6 +20,8 @@ use tokio::sync::watch;
 struct App {
     config: Config,
     shutdown: Arc<watch::Sender<bool>>,
+    /// Ends every open stream, each with a last event, on Ctrl-C.
+    ends: Shutdown,
     /// With `--broadcast`: the hub the shared counter is published to.
     hub: Option<Hub>,
 }
@@ -40,6 +42,7 @@ async fn sse(State(app): State<App>, request_headers: HeaderMap) -> impl IntoRes
             // `EventStream` is an `IntoResponse`: status, headers and body in one value.
             EventStream::new(events.boxed())
                 .keep_alive(keep_alive)
+                .until(app.ends.signal(), Some(common::farewell()))
                 .into_response()
         }
         Some(hub) => {
@@ -52,9 +55,9 @@ async fn sse(State(app): State<App>, request_headers: HeaderMap) -> impl IntoRes
                 Encoded::from(Event::new().retry(common::RETRY))
             });
             let shared = hub.subscribe([TOPIC], last_id);
-            let stop = common::wait_for_shutdown(app.shutdown.subscribe());
-            EventStream::new(hint.chain(shared).take_until(stop).boxed())
+            EventStream::new(hint.chain(shared).boxed())
                 .keep_alive(keep_alive)
+                .until(app.ends.signal(), Some(common::farewell()))
                 .into_response()
         }
     }
@@ -66,7 +69,7 @@ const TOPIC: &str = "counter";
 /// The shared counter of `--broadcast`: each event is published once to the hub, which encodes
 /// it once (its id is the hub's sequence number, which is the count) and keeps the last 1,024
 /// for clients that reconnect.
-fn broadcast_counter(config: &Config, shutdown: Arc<watch::Sender<bool>>) -> Hub {
+fn broadcast_counter(config: &Config, shutdown: Arc<watch::Sender<bool>>, ends: Shutdown) -> Hub {
     let hub = Hub::new(HubConfig::default().history(1024));
     let publisher = hub.clone();
     let config = config.clone();
@@ -83,6 +86,7 @@ fn broadcast_counter(config: &Config, shutdown: Arc<watch::Sender<bool>>) -> Hub
             let seq = publisher.publish(TOPIC, Event::new().data(format!("Message {n}")));
             debug_assert_eq!(seq, n, "the hub's ids are the count");
             if common::is_last(n, config.count) {
+                ends.trigger(); // the shared streams end only through it
                 shutdown.send_replace(true);
                 return;
             }
@@ -97,11 +101,12 @@ async fn main() -> std::io::Result<()> {
     let shutdown = Arc::new(watch::channel(false).0);
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", config.port)).await?;
     println!("Listening on http://{}/", listener.local_addr()?);
-    common::shutdown_on_ctrl_c(shutdown.clone());
+    let ends = Shutdown::new();
+    common::shutdown_on_ctrl_c(shutdown.clone(), Some(ends.clone()));
 
     let hub = config
         .broadcast
-        .then(|| broadcast_counter(&config, shutdown.clone()));
+        .then(|| broadcast_counter(&config, shutdown.clone(), ends.clone()));
     let stopped = common::wait_for_shutdown(shutdown.subscribe());
     let app = Router::new()
         .route("/", get(|| async { Html(common::INDEX_HTML) }))
@@ -109,6 +114,7 @@ async fn main() -> std::io::Result<()> {
         .with_state(App {
             config,
             shutdown,
+            ends,
             hub,
         });
     axum::serve(listener, app)

@@ -65,7 +65,7 @@ async fn main() -> std::io::Result<()> {
     }
     let server = server.run();
     let handle = server.handle();
-    common::shutdown_on_ctrl_c(shutdown.clone());
+    common::shutdown_on_ctrl_c(shutdown.clone(), None);
     actix_web::rt::spawn(async move {
         common::wait_for_shutdown(shutdown.subscribe()).await;
         handle.stop(true).await;

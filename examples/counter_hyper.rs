@@ -56,7 +56,7 @@ async fn main() -> std::io::Result<()> {
     let shutdown = Arc::new(watch::channel(false).0);
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", config.port)).await?;
     println!("Listening on http://{}/", listener.local_addr()?);
-    common::shutdown_on_ctrl_c(shutdown.clone());
+    common::shutdown_on_ctrl_c(shutdown.clone(), None);
 
     let graceful = GracefulShutdown::new();
     let stopped = common::wait_for_shutdown(shutdown.subscribe());

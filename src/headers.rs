@@ -21,9 +21,17 @@ pub const X_ACCEL_BUFFERING: (&str, &str) = ("x-accel-buffering", "no");
 /// The headers every event stream response should carry, as `(name, value)` pairs in
 /// lowercase: [`CONTENT_TYPE`], [`CACHE_CONTROL`], [`X_ACCEL_BUFFERING`].
 ///
-/// Do not compress the stream (no `Content-Encoding`): compressors hold data back until they
-/// have a block's worth, which delays events exactly like a buffering proxy. Exclude
-/// `text/event-stream` from any compression middleware.
+/// None of them is hop-by-hop: nothing here sets `Connection` or `Keep-Alive`, which HTTP/2 and
+/// HTTP/3 forbid (Safari fails an HTTP/2 response that carries one), so the same head is right
+/// on every HTTP version; a server that needs them on HTTP/1.1 adds them itself.
+///
+/// Behind a proxy: nginx buffers responses unless told not to (`X-Accel-Buffering: no`, or
+/// `proxy_buffering off`); other proxies need their buffering off for this path, and a read
+/// timeout longer than the keep-alive period. Do not compress the stream (no
+/// `Content-Encoding`): a compressor holds data back until it has a block's worth, which delays
+/// events exactly like a buffering proxy, unless it flushes after each chunk. Exclude
+/// `text/event-stream` from any compression middleware (tower-http's compression layer skips it
+/// by default).
 ///
 /// ```
 /// for (name, value) in sse_wire::headers::RESPONSE_HEADERS {
@@ -112,4 +120,65 @@ pub fn last_event_id_u64(raw: &[u8]) -> Result<u64, Error> {
         return Err(not_a_number);
     }
     id.parse().map_err(|_| not_a_number)
+}
+
+/// The name of the query parameter [`last_event_id_from_query`] reads by default, for clients
+/// that cannot set headers (the one polyfills such as npm `eventsource` use is configurable;
+/// this is the common choice).
+pub const LAST_EVENT_ID_QUERY: &str = "lastEventId";
+
+/// Finds the parameter `name` in a URL's query string (`a=1&lastEventId=41`, without the `?`),
+/// percent-decodes it (`+` is a space, as in HTML forms), and checks it as [`last_event_id`]
+/// checks a header: for clients that send their last id in the URL because they cannot set
+/// headers. `None` when the parameter is absent; the first one counts when it repeats.
+///
+/// ```
+/// use sse_wire::headers::{last_event_id_from_query, LAST_EVENT_ID_QUERY};
+/// let id = last_event_id_from_query("room=a&lastEventId=1700000000000-0", LAST_EVENT_ID_QUERY);
+/// assert_eq!(id, Some(Ok("1700000000000-0".to_owned())));
+/// assert_eq!(last_event_id_from_query("lastEventId=a%20b", LAST_EVENT_ID_QUERY), Some(Ok("a b".to_owned())));
+/// assert!(last_event_id_from_query("lastEventId=4%0A2", LAST_EVENT_ID_QUERY).unwrap().is_err());
+/// assert_eq!(last_event_id_from_query("room=a", LAST_EVENT_ID_QUERY), None);
+/// ```
+///
+/// # Errors
+///
+/// As [`last_event_id`], on the decoded bytes: too long, not UTF-8, or holding CR, LF or NUL.
+pub fn last_event_id_from_query(
+    query: &str,
+    name: &str,
+) -> Option<Result<alloc::string::String, Error>> {
+    let raw = query.split('&').find_map(|pair| {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        (percent_decode(key.as_bytes()) == name.as_bytes()).then_some(value)
+    })?;
+    let decoded = percent_decode(raw.as_bytes());
+    Some(last_event_id(&decoded).map(alloc::string::String::from))
+}
+
+/// `%XX` to the byte it names and `+` to a space; anything else, a malformed `%` included, as it
+/// is (the URL standard's percent-decode).
+fn percent_decode(bytes: &[u8]) -> alloc::vec::Vec<u8> {
+    let hex = |b: u8| char::from(b).to_digit(16).map(|d| d as u8);
+    let mut out = alloc::vec::Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' => match (
+                bytes.get(i + 1).copied().and_then(hex),
+                bytes.get(i + 2).copied().and_then(hex),
+            ) {
+                (Some(high), Some(low)) => {
+                    out.push(high << 4 | low);
+                    i += 3;
+                    continue;
+                }
+                _ => out.push(b'%'),
+            },
+            b'+' => out.push(b' '),
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    out
 }

@@ -121,6 +121,8 @@ mod keep_alive;
 #[cfg(feature = "redis")]
 mod redis;
 mod scan;
+#[cfg(feature = "std")]
+mod shutdown;
 mod stream;
 mod text;
 mod wire;
@@ -135,6 +137,8 @@ pub use keep_alive::TokioTimer;
 pub use keep_alive::{KeepAlive, NoTimer, Timer, MIN_PERIOD};
 #[cfg(feature = "redis")]
 pub use redis::{RedisConfig, RedisError, RedisHub, RedisSubscription};
+#[cfg(feature = "std")]
+pub use shutdown::{Shutdown, Signal};
 pub use stream::{EventStream, StreamItem, DEFAULT_MAX_CHUNK, MAX_CHUNK_LIMIT};
 pub use text::Text;
 

@@ -4,6 +4,23 @@ use crate::chunk::{Chunk, Message, Push};
 use crate::encoded::Encoded;
 use crate::event::Event;
 use crate::keep_alive::{KeepAlive, NoTimer, Silence, Timer};
+#[cfg(feature = "std")]
+use crate::shutdown::Signal;
+
+/// Without `std` there is no [`Shutdown`](crate::Shutdown): a stream cannot hold a signal.
+#[cfg(not(feature = "std"))]
+#[derive(Debug)]
+enum Signal {}
+
+#[cfg(not(feature = "std"))]
+impl Signal {
+    fn is_triggered(&self) -> bool {
+        match *self {}
+    }
+    fn register(&self, _: &mut Context<'_>) -> bool {
+        match *self {}
+    }
+}
 use bytes::Bytes;
 use core::convert::Infallible;
 use core::pin::Pin;
@@ -93,6 +110,10 @@ pin_project_lite::pin_project! {
         chunk: Chunk,
         // An item taken from `inner` that must wait for the next chunk.
         held: Option<S::Item>,
+        // Ends the stream when triggered; then `farewell` is its last chunk.
+        shutdown: Option<Signal>,
+        farewell: Option<Bytes>,
+        // The inner stream ended, or the shutdown came: no more items are taken from it.
         done: bool,
     }
 }
@@ -112,6 +133,8 @@ where
             silence: Silence::default(),
             chunk: Chunk::new(DEFAULT_MAX_CHUNK),
             held: None,
+            shutdown: None,
+            farewell: None,
             done: false,
         }
     }
@@ -168,8 +191,21 @@ where
             silence: self.silence,
             chunk: self.chunk,
             held: self.held,
+            shutdown: self.shutdown,
+            farewell: self.farewell,
             done: self.done,
         }
+    }
+
+    /// Ends the stream when `signal`'s [`Shutdown`](crate::Shutdown) is triggered: what was
+    /// already taken from the inner stream is sent, then `last` if given (for example an event
+    /// with a `retry` that spreads out the reconnections), then the stream ends, so the body
+    /// completes and the server's graceful shutdown does not wait for it.
+    #[cfg(feature = "std")]
+    pub fn until(mut self, signal: Signal, last: Option<Event>) -> Self {
+        self.shutdown = Some(signal);
+        self.farewell = last.map(|event| event.to_bytes());
+        self
     }
 
     /// The inner stream.
@@ -206,6 +242,9 @@ where
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let mut this = self.project();
         let chunk = this.chunk;
+        if !*this.done && this.shutdown.as_ref().is_some_and(Signal::is_triggered) {
+            *this.done = true; // take no more items: send what is held, then the farewell
+        }
         if let Some(payload) = chunk.queued.take() {
             this.silence.sent = true;
             return Poll::Ready(Some(Ok(payload)));
@@ -225,7 +264,11 @@ where
                         None => continue, // not reached: an item without a message is an error
                     },
                 },
-                None if *this.done && chunk.is_empty() => return Poll::Ready(None),
+                None if *this.done && chunk.is_empty() => {
+                    // The last event, only when the stream ends for the shutdown.
+                    let triggered = this.shutdown.as_ref().is_some_and(Signal::is_triggered);
+                    return Poll::Ready(this.farewell.take().filter(|_| triggered).map(Ok));
+                }
                 None if *this.done => break,
                 None => {
                     // A binding of its own, which the inner stream's result is written into
@@ -240,6 +283,10 @@ where
                             continue;
                         }
                         Poll::Pending if chunk.is_empty() => {
+                            if this.shutdown.as_ref().is_some_and(|s| s.register(cx)) {
+                                *this.done = true; // triggered meanwhile
+                                continue;
+                            }
                             chunk.release(); // nothing to send: hold no buffer while waiting
                             return poll_keep_alive(
                                 this.timer.as_mut(),
@@ -301,7 +348,7 @@ where
     K: Timer,
 {
     fn is_terminated(&self) -> bool {
-        self.done && self.held.is_none() && self.chunk.is_done()
+        self.done && self.held.is_none() && self.chunk.is_done() && self.farewell.is_none()
     }
 }
 

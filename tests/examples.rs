@@ -282,3 +282,77 @@ fn decode_example_prints_json_lines() {
         ]
     );
 }
+
+/// `sse_wire::Shutdown` in the axum counter's Ctrl-C path: with 1,000 streams open, SIGINT
+/// makes every stream send its last event and end, and the server exits within a bound.
+#[tokio::test]
+async fn ctrl_c_ends_a_thousand_streams_promptly() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let server = start("counter", &["--interval-ms", "60000"]);
+    let port = server.port();
+    let mut clients = Vec::new();
+    for _ in 0..1000 {
+        clients.push(tokio::spawn(async move {
+            let mut socket = tokio::net::TcpStream::connect(("127.0.0.1", port))
+                .await
+                .unwrap();
+            socket
+                .write_all(b"GET /sse HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\n")
+                .await
+                .unwrap();
+            let mut seen = Vec::new();
+            let mut buf = vec![0; 4096];
+            // The head and the first event, then wait.
+            while !String::from_utf8_lossy(&seen).contains("data: Message 0") {
+                let n = timeout(STEP, socket.read(&mut buf)).await.unwrap().unwrap();
+                assert!(n > 0, "closed before the first event");
+                seen.extend_from_slice(&buf[..n]);
+            }
+            (socket, seen)
+        }));
+    }
+    let mut open = Vec::new();
+    for c in clients {
+        open.push(timeout(STEP, c).await.unwrap().unwrap());
+    }
+    let start = Instant::now();
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &server.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let mut ends = Vec::new();
+    for (mut socket, mut seen) in open {
+        ends.push(tokio::spawn(async move {
+            let mut buf = vec![0; 4096];
+            loop {
+                let n = timeout(STEP, socket.read(&mut buf))
+                    .await
+                    .unwrap()
+                    .unwrap_or(0);
+                if n == 0 {
+                    break;
+                }
+                seen.extend_from_slice(&buf[..n]);
+            }
+            String::from_utf8_lossy(&seen).into_owned()
+        }));
+    }
+    for end in ends {
+        let text = end.await.unwrap();
+        assert!(
+            text.contains(": server shutting down\n"),
+            "no last event: {text:?}"
+        );
+        assert!(
+            text.ends_with("0\r\n\r\n"),
+            "the body did not end cleanly: {text:?}"
+        );
+    }
+    wait_for_exit(server);
+    assert!(
+        start.elapsed() < Duration::from_secs(10),
+        "took {:?}",
+        start.elapsed()
+    );
+}

@@ -122,3 +122,45 @@ proptest! {
         prop_assert_eq!(last_event_id_u64(written.get_id().unwrap().as_bytes()), Ok(n));
     }
 }
+
+#[test]
+fn last_event_id_from_a_query_parameter() {
+    use sse_wire::headers::{last_event_id_from_query as from_query, LAST_EVENT_ID_QUERY as NAME};
+    let ok = |s: &str| Some(Ok(s.to_owned()));
+    assert_eq!(from_query("lastEventId=41", NAME), ok("41"));
+    assert_eq!(
+        from_query("x=1&lastEventId=41&lastEventId=7", NAME),
+        ok("41"),
+        "the first counts"
+    );
+    assert_eq!(
+        from_query("last%45ventId=41", NAME),
+        ok("41"),
+        "the name is decoded too"
+    );
+    assert_eq!(from_query("lastEventId=a+b%2Bc", NAME), ok("a b+c"));
+    assert_eq!(
+        from_query("lastEventId=100%", NAME),
+        ok("100%"),
+        "a malformed escape stays"
+    );
+    assert_eq!(from_query("lastEventId=%zz", NAME), ok("%zz"));
+    assert_eq!(from_query("lastEventId=", NAME), ok(""));
+    assert_eq!(from_query("lastEventId", NAME), ok(""));
+    assert_eq!(from_query("lastEventIdx=1", NAME), None);
+    assert_eq!(from_query("", NAME), None);
+    assert_eq!(from_query("lastEventId=caf%C3%A9", NAME), ok("café"));
+    // Checked as the header is: NUL, CR, LF, invalid UTF-8, too long.
+    for bad in ["%00", "%0D", "%0A", "%FF"] {
+        assert!(
+            from_query(&format!("lastEventId=1{bad}"), NAME)
+                .unwrap()
+                .is_err(),
+            "{bad}"
+        );
+    }
+    let long = "9".repeat(sse_wire::headers::LAST_EVENT_ID_MAX_LEN + 1);
+    assert!(from_query(&format!("lastEventId={long}"), NAME)
+        .unwrap()
+        .is_err());
+}

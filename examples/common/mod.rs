@@ -17,7 +17,9 @@
 //!   joins at the current count; a client that comes back with `Last-Event-ID: k` gets k+1,
 //!   k+2, … replayed from the hub's history, then the live count (an id the history no longer
 //!   holds gets the hub's `event: reset` first).
-//! * Ctrl-C: open streams end cleanly and the server exits.
+//! * Ctrl-C: open streams end cleanly and the server exits; the axum `counter` first sends each
+//!   stream a last event (`: server shutting down`, and a `retry` spread over 1-5 s), through
+//!   `sse_wire::Shutdown`.
 #![allow(dead_code)]
 
 use std::time::Duration;
@@ -200,12 +202,32 @@ pub async fn wait_for_shutdown(mut shutdown: tokio::sync::watch::Receiver<bool>)
     }
 }
 
-/// Sets the shutdown flag on Ctrl-C.
-pub fn shutdown_on_ctrl_c(shutdown: std::sync::Arc<tokio::sync::watch::Sender<bool>>) {
+/// Sets the shutdown flag on Ctrl-C, after triggering `ends` (if given), so that streams
+/// ending because of the flag already see the shutdown and send their last event.
+pub fn shutdown_on_ctrl_c(
+    shutdown: std::sync::Arc<tokio::sync::watch::Sender<bool>>,
+    ends: Option<sse_wire::Shutdown>,
+) {
     tokio::spawn(async move {
         if tokio::signal::ctrl_c().await.is_ok() {
             eprintln!("Ctrl-C: ending open streams");
+            if let Some(ends) = ends {
+                ends.trigger();
+            }
             shutdown.send_replace(true);
         }
     });
+}
+
+/// The last event of a stream ended by a shutdown: a comment, and a `retry` between 1 and 5 s
+/// that differs per connection, so that clients do not all reconnect at the same instant.
+pub fn farewell() -> sse_wire::Event {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default()
+        .subsec_nanos();
+    let spread = Duration::from_millis(1000 + u64::from(nanos % 4000));
+    sse_wire::Event::new()
+        .comment("server shutting down")
+        .retry(spread)
 }
