@@ -20,17 +20,24 @@ pub fn peer_parse(chunks: Vec<bytes::Bytes>) -> Vec<eventsource_stream::Event> {
     )
 }
 
-/// A running example server, killed (if still running) when dropped.
+/// A running example server, killed (if still running) when dropped. What it writes to stderr
+/// is kept, and printed only if the test fails, so that a passing `cargo test` stays quiet.
 pub struct Server {
     pub child: std::process::Child,
     /// `http://127.0.0.1:PORT`, without a trailing slash.
     pub url: String,
+    stderr: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        if std::thread::panicking() {
+            for line in self.stderr.lock().unwrap().iter() {
+                eprintln!("server: {line}");
+            }
+        }
     }
 }
 
@@ -83,9 +90,16 @@ pub fn start_example_with_features(name: &str, features: &[&str], args: &[&str])
     let mut child = std::process::Command::new(example_binary_with_features(name, features))
         .args(args)
         .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::inherit())
+        .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
+    let stderr = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let (pipe, kept) = (child.stderr.take().unwrap(), stderr.clone());
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(pipe).lines().map_while(Result::ok) {
+            kept.lock().unwrap().push(line);
+        }
+    });
     let stdout = child.stdout.take().unwrap();
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
@@ -105,5 +119,5 @@ pub fn start_example_with_features(name: &str, features: &[&str], args: &[&str])
         .trim_end_matches('/')
         .to_owned();
     assert!(url.starts_with("http://127.0.0.1:"), "{url}");
-    Server { child, url }
+    Server { child, url, stderr }
 }
