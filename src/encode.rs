@@ -178,8 +178,18 @@ impl Event {
     /// # Ok::<(), sse_wire::Error>(())
     /// ```
     pub fn to_bytes(&self) -> Bytes {
-        let mut buf = BytesMut::with_capacity(self.encoded_len());
+        let len = self.encoded_len();
+        let mut buf = BytesMut::with_capacity(len);
         self.encode_into(&mut buf);
+        debug_assert_eq!(
+            buf.len(),
+            len,
+            "encode_into wrote other than encoded_len bytes"
+        );
+        debug_assert!(
+            is_one_event(&buf),
+            "an event held an empty line before its end"
+        );
         buf.freeze()
     }
 
@@ -242,6 +252,17 @@ impl Event {
         buf.put_slice(DATA);
         self.data.take().map(Text::into_bytes).unwrap_or_default()
     }
+}
+
+/// Invariant 2 of the crate: the bytes end with the empty line that closes the event and hold
+/// no other (no LF right after an LF, and no CR at all, since values are split on it).
+fn is_one_event(bytes: &[u8]) -> bool {
+    let body = match bytes {
+        [body @ .., b'\n'] => body,
+        _ => return false,
+    };
+    body.is_empty()
+        || body.ends_with(b"\n") && !body.windows(2).any(|w| w == b"\n\n") && !body.contains(&b'\r')
 }
 
 #[cfg(test)]
