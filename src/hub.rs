@@ -254,22 +254,17 @@ impl State {
         self.log.front().map_or(self.next_seq, |e| e.seq)
     }
 
-    /// The topic named `name`, made on first use.
-    fn topic(&mut self, name: &str) -> &mut Topic {
-        if !self.topics.contains_key(name) {
-            let name: Arc<str> = Arc::from(name);
-            let index = self.topic_names.len() as u32;
-            self.topic_names.push(name.clone());
-            self.topics.insert(
-                name,
-                Topic {
-                    index,
-                    members: Vec::new(),
-                },
-            );
+    /// The index of the topic named `name`, made on first use.
+    fn topic(&mut self, name: &str) -> u32 {
+        if let Some(topic) = self.topics.get(name) {
+            return topic.index;
         }
-        // Inserted just above if it was missing.
-        self.topics.get_mut(name).expect("topic exists")
+        let name: Arc<str> = Arc::from(name);
+        let index = self.topic_names.len() as u32;
+        self.topic_names.push(name.clone());
+        let members = Vec::new();
+        self.topics.insert(name, Topic { index, members });
+        index
     }
 
     fn evict(&mut self, config: &HubConfig, now: Option<Instant>) {
@@ -349,7 +344,7 @@ impl Hub {
             Some(_) => Encoded::from(event),
             None => Encoded::from(event.id(seq)),
         };
-        let index = state.topic(topic).index;
+        let index = state.topic(topic);
         let State {
             topics,
             subscribers,
@@ -402,10 +397,12 @@ impl Hub {
         state.live_subscribers += 1;
         let mut indexes: Vec<u32> = Vec::new();
         for name in topics {
-            let topic = state.topic(name.as_ref());
-            if !indexes.contains(&topic.index) {
-                indexes.push(topic.index);
-                topic.members.push(key);
+            let index = state.topic(name.as_ref());
+            if !indexes.contains(&index) {
+                indexes.push(index);
+                if let Some(topic) = state.topics.get_mut(name.as_ref()) {
+                    topic.members.push(key);
+                }
             }
         }
         let (cursor, reset) = match last_event_id.map(|id| state.resume_point(id)) {

@@ -84,6 +84,7 @@
 //! * [`encode`] — the framing rules, and why encoding is fast.
 //! * [`EventStream`] — the `Stream` adapter: coalescing, errors, backpressure.
 //! * [`KeepAlive`] — idle comments on any runtime's [`Timer`].
+//! * [`Shutdown`] — end every open stream from one signal (with `std`).
 //! * [`Encoded`] — encode once, send to many clients.
 //! * [`headers`] — the response headers an event stream needs.
 //! * [`Hub`] — publish once, fan out, replay after `Last-Event-ID` (with `std`).

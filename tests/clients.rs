@@ -228,6 +228,21 @@ fn python_httpx_sse() {
     check("python-httpx-sse", &output, &deviations);
 }
 
+/// Starts a browser script of `tests/clients` (Node and playwright-core) and returns it with
+/// the lines it prints, which the tests read as its protocol.
+fn browser_script(args: &[&str]) -> (std::process::Child, impl Iterator<Item = String>) {
+    let mut browser = Command::new("node")
+        .args(args)
+        .current_dir(root().join("tests/clients"))
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("node (see .ci/run)");
+    let lines = BufReader::new(browser.stdout.take().unwrap())
+        .lines()
+        .map_while(Result::ok);
+    (browser, lines)
+}
+
 /// The counter example's page in Chromium: it ticks (screenshot kept under
 /// `target/client-compat/`), and when the server is killed and started again on the same port,
 /// the page reconnects by itself and resumes after the last id it saw instead of starting over.
@@ -237,19 +252,11 @@ fn counter_page_in_chromium() {
     let server = serve("counter", &["--port", "0", "--interval-ms", "300"]);
     let port = server.port().to_string();
     let screenshot = target_dir().join("counter.png");
-    let mut browser = Command::new("node")
-        .args([
-            "counter_browser.mjs",
-            &format!("{}/", server.url),
-            screenshot.to_str().unwrap(),
-        ])
-        .current_dir(root().join("tests/clients"))
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("node (see .ci/run)");
-    let mut lines = BufReader::new(browser.stdout.take().unwrap())
-        .lines()
-        .map_while(Result::ok);
+    let (mut browser, mut lines) = browser_script(&[
+        "counter_browser.mjs",
+        &format!("{}/", server.url),
+        screenshot.to_str().unwrap(),
+    ]);
     let mut next = |prefix: &str| -> Vec<u64> {
         let line = lines
             .next()
@@ -375,20 +382,12 @@ fn chat_page_gets_what_it_missed() {
     let server = serve("chat", &["--port", "0"]);
     let proxy = Proxy::new(server.port());
     let screenshot = target_dir().join("chat.png");
-    let mut browser = Command::new("node")
-        .args([
-            "chat_browser.mjs",
-            &format!("http://127.0.0.1:{}/", proxy.port),
-            screenshot.to_str().unwrap(),
-            "4",
-        ])
-        .current_dir(root().join("tests/clients"))
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("node (see .ci/run)");
-    let mut lines = BufReader::new(browser.stdout.take().unwrap())
-        .lines()
-        .map_while(Result::ok);
+    let (mut browser, mut lines) = browser_script(&[
+        "chat_browser.mjs",
+        &format!("http://127.0.0.1:{}/", proxy.port),
+        screenshot.to_str().unwrap(),
+        "4",
+    ]);
     let mut expect = |want: &str| {
         let line = lines
             .next()

@@ -6,7 +6,7 @@
 //   "DISCONNECTED"         the page saw its connection drop (the test posts, then heals it)
 //   "SHOWN <json array>"   the page shows N messages, and no more a moment later; screenshot
 import { chromium } from "playwright-core";
-import { launchOptions } from "./chromium.mjs";
+import { launchOptions, until as waitFor } from "./chromium.mjs";
 
 const [url, screenshot, n] = process.argv.slice(2);
 const browser = await chromium.launch(launchOptions());
@@ -16,14 +16,7 @@ const read = (page) =>
     state: document.getElementById("state").textContent,
     messages: window.messages ?? [],
   }));
-async function until(page, test) {
-  for (;;) {
-    const view = await read(page);
-    if (test(view)) return view;
-    if (Date.now() > deadline) throw new Error(`timed out at ${JSON.stringify(view)}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+const until = (page, test) => waitFor(page, read, test, deadline);
 try {
   const page = await browser.newPage({ viewport: { width: 640, height: 480 } });
   await page.goto(url);

@@ -15,3 +15,13 @@ export function launchOptions() {
     ],
   };
 }
+
+// Polls `read(page)` until `test` holds for what it returns, or throws at `deadline` (ms).
+export async function until(page, read, test, deadline) {
+  for (;;) {
+    const view = await read(page);
+    if (test(view)) return view;
+    if (Date.now() > deadline) throw new Error(`timed out at ${JSON.stringify(view)}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}

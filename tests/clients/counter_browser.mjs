@@ -6,7 +6,7 @@
 //   "DISCONNECTED <n>"  the connection dropped after count n (the test restarts the server)
 //   "RESUMED <n> <m>"   after reconnecting, the first count shown was m
 import { chromium } from "playwright-core";
-import { launchOptions } from "./chromium.mjs";
+import { launchOptions, until as waitFor } from "./chromium.mjs";
 
 const [url, screenshot] = process.argv.slice(2);
 const browser = await chromium.launch(launchOptions());
@@ -32,14 +32,7 @@ const recordCounts = () => {
     if (window.shownCounts.at(-1) !== count) window.shownCounts.push(count);
   }).observe(document, { childList: true, characterData: true, subtree: true });
 };
-async function until(page, test) {
-  for (;;) {
-    const view = await read(page);
-    if (test(view)) return view;
-    if (Date.now() > deadline) throw new Error(`timed out at ${JSON.stringify(view)}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+const until = (page, test) => waitFor(page, read, test, deadline);
 try {
   const page = await browser.newPage({ viewport: { width: 640, height: 480 } });
   await page.addInitScript(recordCounts);
