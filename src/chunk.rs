@@ -39,7 +39,13 @@ pub(crate) struct Chunk {
     pub(crate) queued: Option<Bytes>,
     /// A large multi-line event being written out line by line, over several chunks.
     partial: Option<Partial>,
+    /// The buffer was released while the stream waited: the next block is a small one, since
+    /// an event after a wait usually goes out alone (a burst moves on to full blocks).
+    after_wait: bool,
 }
+
+/// The block a chunk starts with after a wait.
+const SMALL_BLOCK: usize = 512;
 
 /// What [`Chunk::push`] did with an item.
 pub(crate) enum Push {
@@ -71,6 +77,7 @@ impl Chunk {
             max,
             queued: None,
             partial: None,
+            after_wait: false,
         }
     }
 
@@ -102,6 +109,7 @@ impl Chunk {
         if self.buf.capacity() != 0 {
             self.buf = BytesMut::new();
         }
+        self.after_wait = true;
     }
 
     /// Goes on writing a large event begun in an earlier chunk; returns whether it is done
@@ -158,7 +166,11 @@ impl Chunk {
         };
         if self.buf.is_empty() && shape == Shape::Whole {
             // An empty buffer first gets up to a block of room, so that the bound fits.
-            reserve(&mut self.buf, need.min(self.max), self.max);
+            let block = match core::mem::take(&mut self.after_wait) {
+                true => SMALL_BLOCK.min(self.max),
+                false => self.max,
+            };
+            reserve(&mut self.buf, need.min(self.max), block);
         }
         let room = self.buf.capacity() - self.buf.len();
         let fits = need <= room && self.buf.len() + need <= self.max;

@@ -105,4 +105,3 @@ fn one_mib_lines(i: usize) -> String {
     let c = (b'a' + (i % 26) as u8) as char;
     (c.to_string().repeat(63) + "\n").repeat((1 << 20) / 64)
 }
-

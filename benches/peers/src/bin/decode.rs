@@ -39,7 +39,11 @@ impl Decoder {
     }
 }
 
-const DECODERS: [Decoder; 3] = [Decoder::SseWire, Decoder::EventsourceStream, Decoder::SseStream];
+const DECODERS: [Decoder; 3] = [
+    Decoder::SseWire,
+    Decoder::EventsourceStream,
+    Decoder::SseStream,
+];
 
 fn chunks(wire: &Bytes) -> impl Stream<Item = Result<Bytes, std::io::Error>> + Unpin {
     let pieces: Vec<Bytes> = (0..wire.len())
@@ -110,11 +114,21 @@ fn main() {
     let args: Vec<String> = std::env::args().collect();
     let quick = args.iter().any(|a| a == "--quick");
     // `--profile W1` runs only sse-wire on that workload, many times (for `perf record`).
-    if let Some(w) = args.iter().position(|a| a == "--profile").and_then(|i| args.get(i + 1)) {
-        let w = [W::Tiny, W::Typical, W::Multiline, W::Large, W::LargeMultiline]
-            .into_iter()
-            .find(|x| x.name().starts_with(w.as_str()))
-            .expect("a workload: W1 ... W5");
+    if let Some(w) = args
+        .iter()
+        .position(|a| a == "--profile")
+        .and_then(|i| args.get(i + 1))
+    {
+        let w = [
+            W::Tiny,
+            W::Typical,
+            W::Multiline,
+            W::Large,
+            W::LargeMultiline,
+        ]
+        .into_iter()
+        .find(|x| x.name().starts_with(w.as_str()))
+        .expect("a workload: W1 ... W5");
         let wire = encode(&w.payloads(w.events(false)));
         for _ in 0..20 {
             run(Decoder::SseWire, &wire, false);
@@ -124,7 +138,13 @@ fn main() {
     let rounds = if quick { 3 } else { 7 };
     println!("| workload | decoder | median | MB/s | events/s | × best peer |");
     println!("|---|---|---:|---:|---:|---:|");
-    for w in [W::Tiny, W::Typical, W::Multiline, W::Large, W::LargeMultiline] {
+    for w in [
+        W::Tiny,
+        W::Typical,
+        W::Multiline,
+        W::Large,
+        W::LargeMultiline,
+    ] {
         let payloads = w.payloads(w.events(quick));
         let wire = encode(&payloads);
         let want: Vec<(String, String)> = payloads
