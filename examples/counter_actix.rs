@@ -11,7 +11,7 @@ mod common;
 
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer, Responder};
 use common::Config;
-use sse_wire::{headers, EventStream, KeepAlive};
+use sse_wire::{headers, EventStream, KeepAlive, Shutdown};
 use std::sync::Arc;
 use tokio::sync::watch;
 
@@ -19,6 +19,7 @@ use tokio::sync::watch;
 struct State {
     config: Config,
     shutdown: Arc<watch::Sender<bool>>,
+    ends: Shutdown,
 }
 
 async fn index() -> HttpResponse {
@@ -39,16 +40,20 @@ async fn sse(request: HttpRequest, state: web::Data<State>) -> impl Responder {
         state.shutdown.clone(),
     );
     // `EventStream` is a `Responder`: status, headers and the streaming body in one value.
-    EventStream::new(events).keep_alive(KeepAlive::every(state.config.keep_alive))
+    EventStream::new(events)
+        .keep_alive(KeepAlive::every(state.config.keep_alive))
+        .until(state.ends.signal(), Some(common::farewell()))
 }
 
 #[actix_web::main]
 async fn main() -> std::io::Result<()> {
     let config = Config::from_args().reject_broadcast();
     let shutdown = Arc::new(watch::channel(false).0);
+    let ends = Shutdown::new();
     let state = State {
         config: config.clone(),
         shutdown: shutdown.clone(),
+        ends: ends.clone(),
     };
     let server = HttpServer::new(move || {
         App::new()
@@ -65,7 +70,7 @@ async fn main() -> std::io::Result<()> {
     }
     let server = server.run();
     let handle = server.handle();
-    common::shutdown_on_ctrl_c(shutdown.clone(), None);
+    common::shutdown_on_ctrl_c(shutdown.clone(), Some(ends));
     actix_web::rt::spawn(async move {
         common::wait_for_shutdown(shutdown.subscribe()).await;
         handle.stop(true).await;

@@ -16,7 +16,7 @@ use hyper::service::service_fn;
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use hyper_util::server::graceful::GracefulShutdown;
-use sse_wire::{headers, EventStream, KeepAlive};
+use sse_wire::{headers, EventStream, KeepAlive, Shutdown};
 use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
@@ -28,6 +28,7 @@ fn handle(
     request: Request<Incoming>,
     config: &Config,
     shutdown: &Arc<watch::Sender<bool>>,
+    ends: &Shutdown,
 ) -> Response<Body> {
     match request.uri().path() {
         "/" => Response::builder()
@@ -40,7 +41,9 @@ fn handle(
                 .map(|v| v.as_bytes());
             let events =
                 common::counter_stream(common::first_id(last_id), true, config, shutdown.clone());
-            let stream = EventStream::new(events).keep_alive(KeepAlive::every(config.keep_alive));
+            let stream = EventStream::new(events)
+                .keep_alive(KeepAlive::every(config.keep_alive))
+                .until(ends.signal(), Some(common::farewell()));
             Ok(stream.into_http_response().map(BodyExt::boxed))
         }
         _ => Response::builder()
@@ -56,7 +59,8 @@ async fn main() -> std::io::Result<()> {
     let shutdown = Arc::new(watch::channel(false).0);
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", config.port)).await?;
     println!("Listening on http://{}/", listener.local_addr()?);
-    common::shutdown_on_ctrl_c(shutdown.clone(), None);
+    let ends = Shutdown::new();
+    common::shutdown_on_ctrl_c(shutdown.clone(), Some(ends.clone()));
 
     let graceful = GracefulShutdown::new();
     let stopped = common::wait_for_shutdown(shutdown.subscribe());
@@ -66,9 +70,9 @@ async fn main() -> std::io::Result<()> {
             accepted = listener.accept() => accepted?,
             () = &mut stopped => break,
         };
-        let (config, shutdown) = (config.clone(), shutdown.clone());
+        let (config, shutdown, ends) = (config.clone(), shutdown.clone(), ends.clone());
         let service = service_fn(move |request| {
-            let response = handle(request, &config, &shutdown);
+            let response = handle(request, &config, &shutdown, &ends);
             async move { Ok::<_, Infallible>(response) }
         });
         let connection = http1::Builder::new().serve_connection(TokioIo::new(stream), service);

@@ -211,28 +211,39 @@ async fn counter_survives_bad_last_event_id() {
     }
 }
 
-/// Ctrl-C (SIGINT) with a stream open: the stream ends cleanly (the body completes, no error)
-/// and the server exits by itself, instead of waiting for a stream that never ends.
+/// Ctrl-C (SIGINT) with a stream open: the stream sends its last event (a comment and a
+/// `retry`, through `sse_wire::Shutdown`), ends cleanly (the body completes, no error), and the
+/// server exits by itself, instead of waiting for a stream that never ends.
 async fn check_ctrl_c(name: &str) {
     let server = start(name, &["--interval-ms", "60000"]);
     let response = open(&server, None).await;
-    let mut events = response.bytes_stream().eventsource();
-    let first = timeout(STEP, events.next())
-        .await
-        .unwrap()
-        .unwrap()
-        .unwrap();
-    assert_eq!(first.data, "Message 0");
-
+    let mut body = response.bytes_stream();
+    let mut seen = Vec::new();
+    while !String::from_utf8_lossy(&seen).contains("data: Message 0\n\n") {
+        let chunk = timeout(STEP, body.next()).await.unwrap().unwrap().unwrap();
+        seen.extend_from_slice(&chunk);
+    }
     let status = std::process::Command::new("kill")
         .args(["-INT", &server.child.id().to_string()])
         .status()
         .unwrap();
     assert!(status.success());
-    let end = timeout(Duration::from_secs(5), events.next())
-        .await
-        .expect("stream still open after Ctrl-C");
-    assert!(end.is_none(), "the stream ends cleanly, got {end:?}");
+    let mut rest = Vec::new();
+    loop {
+        let next = timeout(Duration::from_secs(5), body.next())
+            .await
+            .expect("stream still open after Ctrl-C");
+        match next {
+            Some(chunk) => rest.extend_from_slice(&chunk.expect("the body ends cleanly")),
+            None => break,
+        }
+    }
+    let rest = String::from_utf8(rest).unwrap();
+    assert!(
+        rest.starts_with(": server shutting down\nretry: "),
+        "{rest:?}"
+    );
+    assert!(rest.ends_with("\n\n"), "{rest:?}");
     wait_for_exit(server);
 }
 

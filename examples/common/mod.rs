@@ -17,9 +17,9 @@
 //!   joins at the current count; a client that comes back with `Last-Event-ID: k` gets k+1,
 //!   k+2, … replayed from the hub's history, then the live count (an id the history no longer
 //!   holds gets the hub's `event: reset` first).
-//! * Ctrl-C: open streams end cleanly and the server exits; the axum `counter` first sends each
-//!   stream a last event (`: server shutting down`, and a `retry` spread over 1-5 s), through
-//!   `sse_wire::Shutdown`.
+//! * Ctrl-C: open streams end cleanly and the server exits; the axum, hyper and actix-web
+//!   counters first send each stream a last event (`: server shutting down`, and a `retry`
+//!   spread over 1-5 s), through `sse_wire::Shutdown`.
 #![allow(dead_code)]
 
 use std::time::Duration;
