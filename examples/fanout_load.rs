@@ -39,20 +39,12 @@ fn now_us() -> u64 {
         .as_micros() as u64
 }
 
-/// (user + system CPU seconds, RSS KiB) of a process, from /proc.
+#[path = "common/proc_stats.rs"]
+mod shared;
+
+/// (user + system CPU seconds, RSS KiB) of a process.
 fn proc_stats(pid: u32) -> Option<(f64, u64)> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
-    let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let rss = status
-        .lines()
-        .find(|l| l.starts_with("VmRSS:"))?
-        .split_whitespace()
-        .nth(1)?
-        .parse()
-        .ok()?;
-    Some((ticks / 100.0, rss))
+    shared::proc_stats(pid).map(|s| (s.cpu_seconds, s.rss_kib))
 }
 
 /// One client: reads until it has every one of the `total` events (or `until`), then reports
@@ -179,12 +171,7 @@ async fn main() {
     }
     let mut lat = std::mem::take(&mut *totals.latencies.lock().unwrap());
     lat.sort_unstable();
-    let pct = |p: f64| {
-        lat.get(((lat.len() as f64 * p) as usize).min(lat.len().saturating_sub(1)))
-            .copied()
-            .unwrap_or(0) as f64
-            / 1000.0
-    };
+    let pct = |p: f64| shared::percentile_ms(&lat, p);
     let events = totals.events.load(Relaxed);
     println!(
         "instances: {}, clients: {} ({} per instance), connected: {}, failed: {}",

@@ -66,22 +66,12 @@ fn args() -> Args {
     a
 }
 
-/// (user + system CPU seconds, current RSS KiB, peak RSS KiB) of a process, from /proc.
+#[path = "common/proc_stats.rs"]
+mod shared;
+
+/// (user + system CPU seconds, current RSS KiB, peak RSS KiB) of a process.
 fn proc_stats(pid: u32) -> Option<(f64, u64, u64)> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
-    let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let kib = |key: &str| -> Option<u64> {
-        status
-            .lines()
-            .find(|l| l.starts_with(key))?
-            .split_whitespace()
-            .nth(1)?
-            .parse()
-            .ok()
-    };
-    Some((ticks / 100.0, kib("VmRSS:")?, kib("VmHWM:")?))
+    shared::proc_stats(pid).map(|s| (s.cpu_seconds, s.rss_kib, s.peak_rss_kib))
 }
 
 async fn client(url: String, until: Instant, totals: Arc<Totals>) {

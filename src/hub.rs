@@ -383,9 +383,46 @@ impl Hub {
         topics: impl IntoIterator<Item = T>,
         last_event_id: Option<&[u8]>,
     ) -> Subscription {
+        let state = self.locked_now();
+        let (cursor, reset) = match last_event_id.map(|id| state.resume_point(id)) {
+            None => (state.next_seq, false),
+            Some(Some(next)) => (next, false),
+            Some(None) => (state.next_seq, true),
+        };
+        let reset = reset.then(|| reset_frame(&self.shared.config, &state));
+        self.attach(state, topics, cursor, reset)
+    }
+
+    /// A subscription that resumes after `last_event_id`, or `None` (and nothing registered)
+    /// when the log cannot resume it: for a caller with another source of replay.
+    #[cfg(feature = "redis")]
+    pub(crate) fn try_resume<T: AsRef<str>>(
+        &self,
+        topics: impl IntoIterator<Item = T>,
+        last_event_id: &[u8],
+    ) -> Option<Subscription> {
+        let state = self.locked_now();
+        let cursor = state.resume_point(last_event_id)?;
+        Some(self.attach(state, topics, cursor, None))
+    }
+
+    /// The state, locked, with events past their age evicted.
+    fn locked_now(&self) -> MutexGuard<'_, State> {
         let mut state = self.shared.lock();
         let now = self.shared.config.max_age.map(|_| Instant::now());
         state.evict(&self.shared.config, now);
+        state
+    }
+
+    /// Registers a subscriber to `topics` reading from `cursor`, under the lock the cursor was
+    /// found under, so that no publish falls between the two.
+    fn attach<T: AsRef<str>>(
+        &self,
+        mut state: MutexGuard<'_, State>,
+        topics: impl IntoIterator<Item = T>,
+        cursor: u64,
+        reset: Option<Encoded>,
+    ) -> Subscription {
         let key = match state.free.pop() {
             Some(key) => key,
             None => {
@@ -405,12 +442,6 @@ impl Hub {
                 }
             }
         }
-        let (cursor, reset) = match last_event_id.map(|id| state.resume_point(id)) {
-            None => (state.next_seq, false),
-            Some(Some(next)) => (next, false),
-            Some(None) => (state.next_seq, true),
-        };
-        let reset = reset.then(|| reset_frame(&self.shared.config, &state));
         drop(state);
         Subscription {
             shared: self.shared.clone(),
@@ -420,17 +451,6 @@ impl Hub {
             reset,
             closed: false,
         }
-    }
-
-    /// Whether the log holds an event with this id of the caller's own.
-    #[cfg(feature = "redis")]
-    pub(crate) fn holds_own_id(&self, id: &str) -> bool {
-        let state = self.shared.lock();
-        state
-            .log
-            .iter()
-            .rev()
-            .any(|e| e.own_id.as_deref() == Some(id))
     }
 
     /// The reset event, with the id of the newest event in the log.

@@ -185,7 +185,7 @@ impl RedisHub {
             .xrevrange_count(&config.stream, "+", "-", config.history)
             .await?;
         let mut last = Id(0, 0);
-        for entry in newest.ids.iter().rev() {
+        for entry in newest.ids.into_iter().rev() {
             if let Some(id) = deliver(&hub, entry, &config) {
                 last = id;
             }
@@ -265,10 +265,12 @@ impl RedisHub {
         let Some(raw) = last_event_id else {
             return RedisSubscription::live(hub.subscribe([TOPIC], None));
         };
-        let id = crate::headers::last_event_id(raw).ok().and_then(Id::parse);
-        match id {
-            Some(id) if !hub.holds_own_id(&id.to_string()) => self.replay_after(id).await,
-            _ => RedisSubscription::live(hub.subscribe([TOPIC], Some(raw))),
+        if let Some(held) = hub.try_resume([TOPIC], raw) {
+            return RedisSubscription::live(held); // replayed from this instance's memory
+        }
+        match crate::headers::last_event_id(raw).ok().and_then(Id::parse) {
+            Some(id) => self.replay_after(id).await,
+            None => RedisSubscription::live(hub.subscribe([TOPIC], Some(raw))), // the reset
         }
     }
 
@@ -322,10 +324,8 @@ impl RedisHub {
         self.check(&replay);
         match replay {
             Ok(reply) => {
-                for entry in &reply.ids {
-                    if let (Some(id), Some(event)) =
-                        (Id::parse(&entry.id), to_event(entry, &self.shared.config))
-                    {
+                for entry in reply.ids {
+                    if let Some((id, event)) = to_event(entry, &self.shared.config) {
                         subscription.queue.push_back(Encoded::from(event));
                         subscription.through = Some(id);
                     }
@@ -340,46 +340,41 @@ impl RedisHub {
     }
 }
 
-/// The SSE event of a stream entry: `id` the entry's, `data` and `event` its fields.
-fn to_event(entry: &StreamId, config: &RedisConfig) -> Option<Event> {
-    let text = |field: &str| -> Option<String> {
-        match entry.map.get(field)? {
-            redis_client::Value::BulkString(bytes) => {
-                Some(String::from_utf8_lossy(bytes).into_owned())
-            }
-            redis_client::Value::SimpleString(s) => Some(s.clone()),
+/// The SSE event of a stream entry, taken apart (its text is moved, not copied): `id` the
+/// entry's, `data` and `event` its fields. `None` for an entry whose id is not a stream id.
+fn to_event(entry: StreamId, config: &RedisConfig) -> Option<(Id, Event)> {
+    let StreamId { id, mut map } = entry;
+    let mut text = |field: &str| -> Option<String> {
+        match map.remove(field)? {
+            redis_client::Value::BulkString(bytes) => Some(
+                String::from_utf8(bytes)
+                    .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
+            ),
+            redis_client::Value::SimpleString(s) => Some(s),
             _ => None,
         }
     };
-    let Ok(mut event) = Event::new().id(entry.id.as_str()) else {
-        return None; // Redis ids are digits and a dash
+    let parsed = Id::parse(&id)?;
+    // The type first, on an empty event, so that a refused one costs nothing to drop.
+    let event = match text("event").map(|ty| Event::new().event(ty)) {
+        None => Event::new(),
+        Some(Ok(typed)) => typed,
+        Some(Err(e)) => {
+            let msg = alloc::format!("entry {id} has an event type that cannot be sent: {e}");
+            let kind = redis_client::ErrorKind::TypeError;
+            (config.on_error)(&RedisError::from((kind, "bad entry", msg)));
+            Event::new()
+        }
     };
-    if let Some(ty) = text("event") {
-        event = match event.clone().event(ty) {
-            Ok(typed) => typed,
-            Err(e) => {
-                let msg = alloc::format!(
-                    "entry {} has an event type that cannot be sent: {e}",
-                    entry.id
-                );
-                (config.on_error)(&RedisError::from((
-                    redis_client::ErrorKind::TypeError,
-                    "bad entry",
-                    msg,
-                )));
-                event
-            }
-        };
-    }
-    Some(event.data(text("data").unwrap_or_default()))
+    // A stream id is digits and a dash: it is a valid SSE id.
+    let event = event.id(id).ok()?;
+    Some((parsed, event.data(text("data").unwrap_or_default())))
 }
 
 /// Publishes one entry into the local hub; returns its id.
-fn deliver(hub: &Hub, entry: &StreamId, config: &RedisConfig) -> Option<Id> {
-    let id = Id::parse(&entry.id)?;
-    if let Some(event) = to_event(entry, config) {
-        hub.publish(TOPIC, event);
-    }
+fn deliver(hub: &Hub, entry: StreamId, config: &RedisConfig) -> Option<Id> {
+    let (id, event) = to_event(entry, config)?;
+    hub.publish(TOPIC, event);
     Some(id)
 }
 
@@ -417,7 +412,7 @@ async fn read_forever(
         match result {
             Ok(reply) => {
                 backoff = Duration::from_millis(100);
-                for entry in reply.keys.iter().flat_map(|k| &k.ids) {
+                for entry in reply.keys.into_iter().flat_map(|k| k.ids) {
                     if let Some(id) = deliver(&this.hub, entry, &this.config) {
                         last = id;
                     }

@@ -18,27 +18,13 @@ fn now_us() -> u64 {
         .as_micros() as u64
 }
 
-/// (user + system CPU seconds, RSS KiB) of a process, from /proc.
+#[path = "../../../../examples/common/proc_stats.rs"]
+mod shared;
+
+/// (user + system CPU seconds, RSS KiB) of the server, which must be running.
 fn proc_stats(pid: u32) -> (f64, u64) {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
-    let fields: Vec<&str> = stat
-        .rsplit_once(')')
-        .unwrap()
-        .1
-        .split_whitespace()
-        .collect();
-    let ticks: f64 = fields[11].parse::<f64>().unwrap() + fields[12].parse::<f64>().unwrap();
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-    let rss = status
-        .lines()
-        .find(|l| l.starts_with("VmRSS:"))
-        .unwrap()
-        .split_whitespace()
-        .nth(1)
-        .unwrap()
-        .parse()
-        .unwrap();
-    (ticks / 100.0, rss)
+    let s = shared::proc_stats(pid).expect("the server's /proc entry");
+    (s.cpu_seconds, s.rss_kib)
 }
 
 #[derive(Default)]
@@ -239,12 +225,7 @@ fn main() {
         }
         let mut lat = std::mem::take(&mut *totals.latencies.lock().unwrap());
         lat.sort_unstable();
-        let pct = |p: f64| {
-            lat.get(((lat.len() as f64 * p) as usize).min(lat.len().saturating_sub(1)))
-                .copied()
-                .unwrap_or(0) as f64
-                / 1000.0
-        };
+        let pct = |p: f64| shared::percentile_ms(&lat, p);
         let connected = totals.connected.load(Relaxed).max(1);
         let _ = window;
         println!(
