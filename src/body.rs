@@ -20,11 +20,12 @@ mod http_body_impl {
 
     /// Each chunk is one data frame; an error of the inner stream is the body's error (hyper
     /// then ends the response). There are no trailers.
-    impl<S, K> http_body::Body for EventStream<S, K>
+    impl<S, K, L> http_body::Body for EventStream<S, K, L>
     where
         S: Stream,
         S::Item: StreamItem,
         K: Timer,
+        L: Timer,
     {
         type Data = Bytes;
         type Error = <S::Item as StreamItem>::Error;
@@ -42,11 +43,12 @@ mod http_body_impl {
         }
     }
 
-    impl<S, K> EventStream<S, K>
+    impl<S, K, L> EventStream<S, K, L>
     where
         S: Stream,
         S::Item: StreamItem,
         K: Timer,
+        L: Timer,
     {
         /// A `200 OK` response with this stream as its body and the headers of
         /// [`RESPONSE_HEADERS`](crate::headers::RESPONSE_HEADERS) (requires the `http-body`
@@ -79,12 +81,13 @@ mod http_body_impl {
 /// `IntoResponse` (axum 0.8): the stream with the headers of
 /// [`EventStream::into_http_response`].
 #[cfg(feature = "axum")]
-impl<S, K> axum_core::response::IntoResponse for EventStream<S, K>
+impl<S, K, L> axum_core::response::IntoResponse for EventStream<S, K, L>
 where
     S: Stream + Send + 'static,
     S::Item: StreamItem + Send,
     <S::Item as StreamItem>::Error: Into<axum_core::BoxError>,
     K: Timer + Send + 'static,
+    L: Timer + Send + 'static,
 {
     fn into_response(self) -> axum_core::response::Response {
         self.into_http_response().map(axum_core::body::Body::new)
@@ -94,12 +97,13 @@ where
 /// `Responder` (actix-web 4): a `200 OK` streaming response with the headers of
 /// [`RESPONSE_HEADERS`](crate::headers::RESPONSE_HEADERS).
 #[cfg(feature = "actix-web")]
-impl<S, K> actix_web::Responder for EventStream<S, K>
+impl<S, K, L> actix_web::Responder for EventStream<S, K, L>
 where
     S: Stream + 'static,
     S::Item: StreamItem,
     <S::Item as StreamItem>::Error: Into<std::boxed::Box<dyn std::error::Error>> + 'static,
     K: Timer + 'static,
+    L: Timer + 'static,
 {
     type Body = actix_web::body::BoxBody;
 

@@ -85,6 +85,8 @@
 //! * [`EventStream`] — the `Stream` adapter: coalescing, errors, backpressure.
 //! * [`KeepAlive`] — idle comments on any runtime's [`Timer`].
 //! * [`Shutdown`] — end every open stream from one signal (with `std`).
+//! * [`Lifetime`] — end each stream at a maximum age, spread at random.
+//! * [`WriteTimeout`] — drop a connection whose client stopped reading (with `std`).
 //! * [`Encoded`] — encode once, send to many clients.
 //! * [`headers`] — the response headers an event stream needs.
 //! * [`Hub`] — publish once, fan out, replay after `Last-Event-ID` (with `std`).
@@ -95,7 +97,8 @@
 //! * `std` (default): lets the line-break search pick AVX2 at run time. Without it the crate
 //!   builds as `#![no_std]` + `alloc` (and uses SSE2 on x86-64).
 //! * `json`: `Event::json_data`, with `serde`.
-//! * `tokio`: `KeepAlive::every(Duration)` and `TokioTimer`, on tokio's clock.
+//! * `tokio`: `KeepAlive::every(Duration)`, `Lifetime::after(Duration)` and `TokioTimer`, on
+//!   tokio's clock; `WriteTimeout` as tokio's `AsyncRead` + `AsyncWrite`.
 //! * `http-body`: `EventStream` as an `http_body::Body`, and `EventStream::into_http_response`.
 //! * `axum`: `IntoResponse` for `EventStream` (axum 0.8, through `axum-core`).
 //! * `actix-web`: `Responder` for `EventStream` (actix-web 4).
@@ -119,6 +122,7 @@ pub mod headers;
 #[cfg(feature = "std")]
 pub mod hub;
 mod keep_alive;
+mod lifetime;
 #[cfg(feature = "redis")]
 mod redis;
 mod scan;
@@ -127,6 +131,8 @@ mod shutdown;
 mod stream;
 mod text;
 mod wire;
+#[cfg(feature = "std")]
+mod write_timeout;
 
 pub use encoded::Encoded;
 pub use error::{Error, Field};
@@ -136,12 +142,15 @@ pub use hub::{Hub, HubConfig, OnLag, Subscription};
 #[cfg(feature = "tokio")]
 pub use keep_alive::TokioTimer;
 pub use keep_alive::{KeepAlive, NoTimer, Timer, MIN_PERIOD};
+pub use lifetime::Lifetime;
 #[cfg(feature = "redis")]
 pub use redis::{RedisConfig, RedisError, RedisHub, RedisSubscription};
 #[cfg(feature = "std")]
 pub use shutdown::{Shutdown, Signal};
 pub use stream::{EventStream, StreamItem, DEFAULT_MAX_CHUNK, MAX_CHUNK_LIMIT};
 pub use text::Text;
+#[cfg(feature = "std")]
+pub use write_timeout::WriteTimeout;
 
 /// The README's examples, compiled and run as doctests.
 #[cfg(doctest)]

@@ -4,6 +4,7 @@ use crate::chunk::{Chunk, Message, Push};
 use crate::encoded::Encoded;
 use crate::event::Event;
 use crate::keep_alive::{KeepAlive, NoTimer, Silence, Timer};
+use crate::lifetime::Lifetime;
 #[cfg(feature = "std")]
 use crate::shutdown::Signal;
 
@@ -95,7 +96,7 @@ pin_project_lite::pin_project! {
     /// );
     /// ```
     #[must_use = "streams do nothing unless polled"]
-    pub struct EventStream<S, K = NoTimer>
+    pub struct EventStream<S, K = NoTimer, L = NoTimer>
     where
         S: Stream,
         S::Item: StreamItem,
@@ -110,11 +111,17 @@ pin_project_lite::pin_project! {
         chunk: Chunk,
         // An item taken from `inner` that must wait for the next chunk.
         held: Option<S::Item>,
-        // Ends the stream when triggered; then `farewell` is its last chunk.
+        // Ends the stream when triggered, with `on_shutdown` as its last chunk.
         shutdown: Option<Signal>,
-        farewell: Option<Bytes>,
-        // The inner stream ended, or the shutdown came: no more items are taken from it.
+        on_shutdown: Option<Bytes>,
+        // Ends the stream at its age, with its own last chunk.
+        #[pin]
+        lifetime: Option<Lifetime<L>>,
+        // The inner stream ended, the shutdown came or the age passed: no more items are taken
+        // from the inner stream.
         done: bool,
+        // The last chunk, once the stream ends for a shutdown or its age.
+        farewell: Option<Bytes>,
     }
 }
 
@@ -134,13 +141,15 @@ where
             chunk: Chunk::new(DEFAULT_MAX_CHUNK),
             held: None,
             shutdown: None,
-            farewell: None,
+            on_shutdown: None,
+            lifetime: None,
             done: false,
+            farewell: None,
         }
     }
 }
 
-impl<S, K> EventStream<S, K>
+impl<S, K, L> EventStream<S, K, L>
 where
     S: Stream,
     S::Item: StreamItem,
@@ -182,7 +191,7 @@ where
     ///     assert_eq!(body.next().await.unwrap().unwrap(), ":\n\n");
     /// });
     /// ```
-    pub fn keep_alive<T: Timer>(self, keep_alive: KeepAlive<T>) -> EventStream<S, T> {
+    pub fn keep_alive<T: Timer>(self, keep_alive: KeepAlive<T>) -> EventStream<S, T, L> {
         EventStream {
             inner: self.inner,
             timer: Some(keep_alive.timer),
@@ -192,8 +201,31 @@ where
             chunk: self.chunk,
             held: self.held,
             shutdown: self.shutdown,
-            farewell: self.farewell,
+            on_shutdown: self.on_shutdown,
+            lifetime: self.lifetime,
             done: self.done,
+            farewell: self.farewell,
+        }
+    }
+
+    /// Ends the stream at `lifetime`'s age (see [`Lifetime`]): what was already taken from
+    /// the inner stream is sent, then the lifetime's last event if it has one, then the stream
+    /// ends. The age is checked at every poll and the timer wakes the stream when it passes,
+    /// so a busy stream and an idle one both end on time.
+    pub fn max_lifetime<T: Timer>(self, lifetime: Lifetime<T>) -> EventStream<S, K, T> {
+        EventStream {
+            inner: self.inner,
+            timer: self.timer,
+            keep_alive: self.keep_alive,
+            period: self.period,
+            silence: self.silence,
+            chunk: self.chunk,
+            held: self.held,
+            shutdown: self.shutdown,
+            on_shutdown: self.on_shutdown,
+            lifetime: Some(lifetime),
+            done: self.done,
+            farewell: self.farewell,
         }
     }
 
@@ -204,7 +236,7 @@ where
     #[cfg(feature = "std")]
     pub fn until(mut self, signal: Signal, last: Option<Event>) -> Self {
         self.shutdown = Some(signal);
-        self.farewell = last.map(|event| event.to_bytes());
+        self.on_shutdown = last.map(|event| event.to_bytes());
         self
     }
 
@@ -231,19 +263,24 @@ where
     }
 }
 
-impl<S, K> Stream for EventStream<S, K>
+impl<S, K, L> Stream for EventStream<S, K, L>
 where
     S: Stream,
     S::Item: StreamItem,
     K: Timer,
+    L: Timer,
 {
     type Item = Result<Bytes, <S::Item as StreamItem>::Error>;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let mut this = self.project();
         let chunk = this.chunk;
-        if !*this.done && this.shutdown.as_ref().is_some_and(Signal::is_triggered) {
-            *this.done = true; // take no more items: send what is held, then the farewell
+        if !*this.done {
+            if let Some(last) = poll_end(this.shutdown, this.on_shutdown, this.lifetime, cx) {
+                // Take no more items: send what is held, then the last chunk.
+                *this.done = true;
+                *this.farewell = last;
+            }
         }
         if let Some(payload) = chunk.queued.take() {
             this.silence.sent = true;
@@ -265,9 +302,8 @@ where
                     },
                 },
                 None if *this.done && chunk.is_empty() => {
-                    // The last event, only when the stream ends for the shutdown.
-                    let triggered = this.shutdown.as_ref().is_some_and(Signal::is_triggered);
-                    return Poll::Ready(this.farewell.take().filter(|_| triggered).map(Ok));
+                    // The last event, when the stream ends for a shutdown or its age.
+                    return Poll::Ready(this.farewell.take().map(Ok));
                 }
                 None if *this.done => break,
                 None => {
@@ -284,7 +320,9 @@ where
                         }
                         Poll::Pending if chunk.is_empty() => {
                             if this.shutdown.as_ref().is_some_and(|s| s.register(cx)) {
-                                *this.done = true; // triggered meanwhile
+                                // Triggered meanwhile.
+                                *this.done = true;
+                                *this.farewell = this.on_shutdown.take();
                                 continue;
                             }
                             chunk.release(); // nothing to send: hold no buffer while waiting
@@ -325,7 +363,7 @@ where
     }
 }
 
-impl<S, K> core::fmt::Debug for EventStream<S, K>
+impl<S, K, L> core::fmt::Debug for EventStream<S, K, L>
 where
     S: Stream,
     S::Item: StreamItem,
@@ -335,17 +373,19 @@ where
         f.debug_struct("EventStream")
             .field("max_chunk", &self.chunk.max)
             .field("keep_alive", &self.timer.as_ref().map(|_| self.period))
+            .field("max_lifetime", &self.lifetime.as_ref().map(Lifetime::age))
             .field("holds_item", &self.held.is_some())
             .field("done", &self.done)
             .finish_non_exhaustive()
     }
 }
 
-impl<S, K> FusedStream for EventStream<S, K>
+impl<S, K, L> FusedStream for EventStream<S, K, L>
 where
     S: Stream,
     S::Item: StreamItem,
     K: Timer,
+    L: Timer,
 {
     fn is_terminated(&self) -> bool {
         self.done && self.held.is_none() && self.chunk.is_done() && self.farewell.is_none()
@@ -378,6 +418,24 @@ fn fail<I: StreamItem>(item: Option<I>, sent: &mut bool) -> Option<Polled<I::Err
 fn ready<T>(poll: Poll<Option<T>>) -> Option<T> {
     match poll {
         Poll::Ready(item) => item,
+        Poll::Pending => None,
+    }
+}
+
+/// Whether the stream must end now, for its shutdown or its age, and if so with what last
+/// chunk. Polling the lifetime registers the waker, so an idle stream wakes when its age passes.
+#[inline]
+fn poll_end<L: Timer>(
+    shutdown: &Option<Signal>,
+    on_shutdown: &mut Option<Bytes>,
+    lifetime: Pin<&mut Option<Lifetime<L>>>,
+    cx: &mut Context<'_>,
+) -> Option<Option<Bytes>> {
+    if shutdown.as_ref().is_some_and(Signal::is_triggered) {
+        return Some(on_shutdown.take());
+    }
+    match lifetime.as_pin_mut()?.poll_end(cx) {
+        Poll::Ready(last) => Some(last),
         Poll::Pending => None,
     }
 }
