@@ -249,9 +249,21 @@ fn browser_script(args: &[&str]) -> (std::process::Child, impl Iterator<Item = S
 #[test]
 #[ignore = "needs chromium, node and python clients: cargo test --test clients -- --ignored"]
 fn counter_page_in_chromium() {
-    let server = serve("counter", &["--port", "0", "--interval-ms", "300"]);
+    counter_page("counter");
+}
+
+/// The same page and checks on the `compressed` example: Chromium asks for gzip, so each event
+/// reaches it compressed, and the page still ticks one event at a time.
+#[test]
+#[ignore = "needs chromium, node and python clients: cargo test --test clients -- --ignored"]
+fn compressed_counter_page_in_chromium() {
+    counter_page("compressed");
+}
+
+fn counter_page(example: &str) {
+    let server = serve(example, &["--port", "0", "--interval-ms", "300"]);
     let port = server.port().to_string();
-    let screenshot = target_dir().join("counter.png");
+    let screenshot = target_dir().join(format!("{example}.png"));
     let (mut browser, mut lines) = browser_script(&[
         "counter_browser.mjs",
         &format!("{}/", server.url),
@@ -273,7 +285,7 @@ fn counter_page_in_chromium() {
     assert!(ticking[0] >= 3);
     drop(server); // killed mid-stream
     let down = next("DISCONNECTED ")[0];
-    let _restarted = serve("counter", &["--port", &port, "--interval-ms", "300"]);
+    let _restarted = serve(example, &["--port", &port, "--interval-ms", "300"]);
     let resumed = next("RESUMED ");
     assert_eq!(
         resumed,
@@ -281,8 +293,8 @@ fn counter_page_in_chromium() {
         "resumed after Last-Event-ID {down}"
     );
     assert!(browser.wait().unwrap().success());
-    for png in ["counter.png", "counter-resumed.png"] {
-        let len = std::fs::metadata(target_dir().join(png)).unwrap().len();
+    for png in [format!("{example}.png"), format!("{example}-resumed.png")] {
+        let len = std::fs::metadata(target_dir().join(&png)).unwrap().len();
         assert!(len > 1000, "{png} is {len} bytes");
     }
 }

@@ -130,6 +130,56 @@ async fn counter_std() {
 
 /// Keep-alive comments on the wire while no event is due, and never inside an event.
 #[tokio::test]
+async fn compressed_counter_without_gzip_is_the_counter() {
+    check_example("compressed").await;
+}
+
+#[tokio::test]
+async fn compressed_counter_delivers_each_event_at_once() {
+    use std::io::Write;
+    let server = start("compressed", &["--interval-ms", "300", "--count", "4"]);
+    let request = reqwest::Client::new()
+        .get(format!("{}/sse", server.url))
+        .header("accept-encoding", "gzip");
+    let response = timeout(STEP, request.send()).await.unwrap().unwrap();
+    assert_eq!(response.headers()["content-encoding"], "gzip");
+    assert_eq!(response.headers()["content-type"], "text/event-stream");
+    assert_eq!(response.headers()["vary"], "accept-encoding");
+    let mut body = response.bytes_stream();
+    let mut gunzip = flate2::write::GzDecoder::new(Vec::new());
+    // When each event could first be read in the clear.
+    let mut seen: Vec<Instant> = Vec::new();
+    while let Some(chunk) = timeout(STEP, body.next()).await.unwrap() {
+        gunzip.write_all(&chunk.unwrap()).unwrap();
+        gunzip.flush().unwrap();
+        let clear = String::from_utf8(gunzip.get_ref().clone()).unwrap();
+        while clear.contains(&format!("data: Message {}\n\n", seen.len())) {
+            seen.push(Instant::now());
+        }
+    }
+    let clear = gunzip.finish().unwrap(); // the trailer checks the whole body's CRC
+    let mut decoder = sse_wire::decode::Decoder::new();
+    decoder.push(clear);
+    let mut n = 0;
+    while let Some(event) = decoder.next_event() {
+        let event = event.unwrap();
+        assert_eq!(
+            (event.data(), event.last_event_id()),
+            (format!("Message {n}").as_str(), n.to_string().as_str())
+        );
+        n += 1;
+    }
+    assert_eq!(n, 5);
+    assert_eq!(seen.len(), 5);
+    // Each event was readable as it was sent, 300 ms apart, not in one burst at the end as
+    // behind a compressor that is not flushed.
+    for pair in seen.windows(2) {
+        assert!(pair[1] - pair[0] > Duration::from_millis(150), "{seen:?}");
+    }
+    wait_for_exit(server);
+}
+
+#[tokio::test]
 async fn counter_sends_keep_alives_when_idle() {
     let server = start(
         "counter",
