@@ -16,13 +16,16 @@ use hyper::service::service_fn;
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use hyper_util::server::graceful::GracefulShutdown;
-use sse_wire::{headers, EventStream, KeepAlive, Shutdown};
+use sse_wire::{headers, EventStream, KeepAlive, Shutdown, TokioTimer, WriteTimeout};
 use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
 
 type Body = BoxBody<Bytes, Infallible>;
+
+/// How long a connection may make no progress writing before it is dropped.
+const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
 
 fn handle(
     request: Request<Incoming>,
@@ -75,7 +78,10 @@ async fn main() -> std::io::Result<()> {
             let response = handle(request, &config, &shutdown, &ends);
             async move { Ok::<_, Infallible>(response) }
         });
-        let connection = http1::Builder::new().serve_connection(TokioIo::new(stream), service);
+        // A client that takes nothing for 30 s (a stalled tab) fails the connection's writes, so
+        // hyper drops the connection and its stream instead of holding them.
+        let io = WriteTimeout::new(stream, TokioTimer::new(), WRITE_TIMEOUT);
+        let connection = http1::Builder::new().serve_connection(TokioIo::new(io), service);
         let connection = graceful.watch(connection);
         tokio::spawn(async move {
             if let Err(e) = connection.await {

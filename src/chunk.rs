@@ -29,7 +29,9 @@ pub enum Message<'a> {
 }
 
 /// The chunk being built, and what must follow it.
-pub(crate) struct Chunk {
+// Reachable only through the sealed supertrait of `StreamItem`, like `Message`.
+#[allow(unnameable_types, missing_debug_implementations)]
+pub struct Chunk {
     /// Invariant: holds only whole events, or the end of a zero-copy event (its closing "\n\n")
     /// followed by whole events.
     buf: BytesMut,
@@ -48,7 +50,9 @@ pub(crate) struct Chunk {
 const SMALL_BLOCK: usize = 512;
 
 /// What [`Chunk::push`] did with an item.
-pub(crate) enum Push {
+// Reachable only through the sealed supertrait of `StreamItem`, like `Message`.
+#[allow(unnameable_types, missing_debug_implementations)]
+pub enum Push {
     /// Added it; the chunk can take more.
     Added,
     /// Added it, and queued its payload: send the chunk now, then the payload.
@@ -59,15 +63,14 @@ pub(crate) enum Push {
     Send(Bytes),
 }
 
-/// How an item goes out; see [`Message::shape`].
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Shape {
+/// How an item goes out, with the item; see [`Message::into_shape`].
+enum Shape<'a> {
     /// Encoded whole into the chunk.
-    Whole,
+    Whole(Message<'a>),
     /// Large one-line data or a large frame, sent as it is.
-    ZeroCopy,
-    /// Large multi-line data, written line by line.
-    Streamed,
+    ZeroCopy(Message<'a>),
+    /// Large multi-line data (only events have lines), written line by line.
+    Streamed(&'a mut Event),
 }
 
 impl Chunk {
@@ -141,73 +144,93 @@ impl Chunk {
         // The common case, kept small so that it inlines into the caller's loop: a small item
         // whose length (or, for multi-line data, its bound, found without a scan) fits the room
         // left in the chunk.
-        if message.shape() == Shape::Whole {
-            let need = message.len_bound();
-            let len = self.buf.len();
-            if need <= self.buf.capacity() - len && len + need <= self.max {
+        let shape = message.into_shape();
+        if let Shape::Whole(message) = &shape {
+            if self.fits(message.len_bound()) {
                 message.encode_whole(&mut self.buf);
                 return Push::Added;
             }
         }
-        self.push_other(message)
+        self.push_other(shape)
     }
 
-    /// [`push`](Self::push), for whatever the common case does not cover.
+    /// Whether `need` more bytes fit both the buffer's room and `max`.
+    #[inline(always)]
+    fn fits(&self, need: usize) -> bool {
+        let len = self.buf.len();
+        need <= self.buf.capacity() - len && len + need <= self.max
+    }
+
+    /// [`push`](Self::push), for whatever the common case does not cover:
+    ///
+    /// | shape     | buffer    | what happens                                                |
+    /// |-----------|-----------|-------------------------------------------------------------|
+    /// | whole     | empty     | [`start_whole`](Self::start_whole): `Added`                 |
+    /// | whole     | not empty | [`fill_rest`](Self::fill_rest): `Added` or `Wait`           |
+    /// | zero-copy | either    | [`zero_copy`](Self::zero_copy): `Send`, `Full` or `Wait`    |
+    /// | streamed  | empty     | [`start_streamed`](Self::start_streamed): `Added`           |
+    /// | streamed  | not empty | `Wait`: it starts the next chunk                            |
     #[inline(never)]
-    fn push_other(&mut self, message: Message<'_>) -> Push {
-        // The bytes this item adds to the chunk buffer: all of it, only what goes around the
-        // shared payload of a zero-copy item, or the head of a streamed one. For multi-line data
-        // `len_bound` is an upper bound, found without scanning the data.
-        let shape = message.shape();
-        let need = match shape {
-            Shape::Whole => message.len_bound(),
-            Shape::ZeroCopy => message.len() - message.payload_len(),
-            Shape::Streamed => self.max,
-        };
-        if self.buf.is_empty() && shape == Shape::Whole {
-            // An empty buffer first gets up to a block of room, so that the bound fits.
-            let block = match core::mem::take(&mut self.after_wait) {
-                true => SMALL_BLOCK.min(self.max),
-                false => self.max,
-            };
-            reserve(&mut self.buf, need.min(self.max), block);
+    fn push_other(&mut self, shape: Shape<'_>) -> Push {
+        match (shape, self.buf.is_empty()) {
+            (Shape::Whole(message), true) => self.start_whole(message),
+            (Shape::Whole(message), false) => self.fill_rest(message),
+            (Shape::ZeroCopy(message), _) => self.zero_copy(message),
+            (Shape::Streamed(event), true) => self.start_streamed(event),
+            (Shape::Streamed(_), false) => Push::Wait,
         }
+    }
+
+    /// A whole item into an empty buffer, which takes any: a block of room for its bound (a
+    /// small block after a wait), or, when the bound is more than that, room for its exact
+    /// length, measured.
+    fn start_whole(&mut self, message: Message<'_>) -> Push {
+        let bound = message.len_bound();
+        let block = match core::mem::take(&mut self.after_wait) {
+            true => SMALL_BLOCK.min(self.max),
+            false => self.max,
+        };
+        reserve(&mut self.buf, bound.min(self.max), block);
+        if !self.fits(bound) {
+            reserve(&mut self.buf, message.len(), self.max);
+        }
+        message.encode_whole(&mut self.buf);
+        Push::Added
+    }
+
+    /// A whole item whose bound does not fit the room left (else `push` took it). Multi-line
+    /// data may fit even so, since its bound is above its length: it is encoded into the room
+    /// in one scan and taken back if it does not fit (measuring it first would scan it twice).
+    /// Anything else waits for the next chunk.
+    fn fill_rest(&mut self, message: Message<'_>) -> Push {
         let room = self.buf.capacity() - self.buf.len();
-        let fits = need <= room && self.buf.len() + need <= self.max;
-        if fits && shape == Shape::Whole {
-            message.encode_whole(&mut self.buf);
-            return Push::Added;
-        }
-        if !self.buf.is_empty() && (shape == Shape::Streamed || !fits) {
-            // Multi-line data may fit even so: it is encoded into the room left, in one scan,
-            // and taken back if it does not fit (measuring it first would scan it twice).
-            let budget = room.min(self.max.saturating_sub(self.buf.len()));
-            if let (Shape::Whole, Message::Event(event)) = (shape, &message) {
-                if !event.data_is_one_line() && event.encode_within(&mut self.buf, budget) {
-                    return Push::Added;
-                }
-            }
-            return Push::Wait;
-        }
-        // An empty buffer is given room for what it must hold: for a whole item whose bound is
-        // more than a block, the exact length, measured.
-        let need = match shape {
-            Shape::Whole => message.len(),
-            _ => need,
-        };
-        reserve(&mut self.buf, need, self.max);
-        match (message, shape) {
-            (message, Shape::Whole) => {
-                message.encode_whole(&mut self.buf);
+        let budget = room.min(self.max.saturating_sub(self.buf.len()));
+        match message {
+            Message::Event(event)
+                if !event.data_is_one_line() && event.encode_within(&mut self.buf, budget) =>
+            {
                 Push::Added
             }
-            // Sent right after whatever is buffered.
-            (Message::Encoded(frame), _) if self.buf.is_empty() => Push::Send(frame.take_bytes()),
-            (Message::Encoded(frame), _) => {
+            _ => Push::Wait,
+        }
+    }
+
+    /// Large one-line data or a large frame, sent as it is right after whatever is buffered,
+    /// when the bytes that go around it fit the room left (they always do in an empty buffer);
+    /// otherwise it waits for the next chunk.
+    fn zero_copy(&mut self, message: Message<'_>) -> Push {
+        let around = message.len() - message.payload_len();
+        if !self.buf.is_empty() && !self.fits(around) {
+            return Push::Wait;
+        }
+        reserve(&mut self.buf, around, self.max);
+        match message {
+            Message::Encoded(frame) if self.buf.is_empty() => Push::Send(frame.take_bytes()),
+            Message::Encoded(frame) => {
                 self.queued = Some(frame.take_bytes());
                 Push::Full
             }
-            (Message::Event(event), Shape::ZeroCopy) => {
+            Message::Event(event) => {
                 // Buffered events, this event's head and `data: ` make one chunk; the payload
                 // follows as it is; its closing "\n\n" opens the next chunk.
                 let payload = event.encode_zero_copy(&mut self.buf);
@@ -216,13 +239,16 @@ impl Chunk {
                 self.queued = Some(payload);
                 Push::Send(head)
             }
-            (Message::Event(event), Shape::Streamed) => {
-                // The head now; the data lines in `write_partial`, a chunk at a time.
-                event.put_head(&mut self.buf);
-                self.partial = event.data.take().map(|data| Partial { data, offset: 0 });
-                Push::Added
-            }
         }
+    }
+
+    /// Large multi-line data into an empty buffer: the head now, the data lines in
+    /// `write_partial`, a chunk at a time.
+    fn start_streamed(&mut self, event: &mut Event) -> Push {
+        reserve(&mut self.buf, self.max, self.max);
+        event.put_head(&mut self.buf);
+        self.partial = event.data.take().map(|data| Partial { data, offset: 0 });
+        Push::Added
     }
 }
 
@@ -261,19 +287,23 @@ impl Message<'_> {
             Message::Encoded(frame) => buf.put_slice(frame.as_bytes()),
         }
     }
+}
 
+impl<'a> Message<'a> {
     /// How the item goes out: large one-line data and large frames as they are; large
     /// multi-line data line by line; everything else encoded whole into the chunk.
-    #[inline]
-    fn shape(&self) -> Shape {
+    #[inline(always)]
+    fn into_shape(self) -> Shape<'a> {
         match self {
-            Message::Encoded(frame) if frame.len() >= ZERO_COPY_MIN => Shape::ZeroCopy,
+            Message::Encoded(frame) if frame.len() >= ZERO_COPY_MIN => {
+                Shape::ZeroCopy(Message::Encoded(frame))
+            }
             // One-line data, the common case, is measured by its line's length, known since it
             // was set: the text itself (behind a pointer, in one of several forms) is not read.
             Message::Event(event) if event.data_is_one_line() => {
                 match event.one_line_len >= ZERO_COPY_MIN_LINE {
-                    true => Shape::ZeroCopy,
-                    false => Shape::Whole,
+                    true => Shape::ZeroCopy(Message::Event(event)),
+                    false => Shape::Whole(Message::Event(event)),
                 }
             }
             Message::Event(event)
@@ -282,9 +312,9 @@ impl Message<'_> {
                     .as_ref()
                     .is_some_and(|d| d.len() >= ZERO_COPY_MIN) =>
             {
-                Shape::Streamed
+                Shape::Streamed(event)
             }
-            _ => Shape::Whole,
+            message => Shape::Whole(message),
         }
     }
 }

@@ -272,6 +272,10 @@ where
 {
     type Item = Result<Bytes, <S::Item as StreamItem>::Error>;
 
+    /// One chunk, in named steps: end the stream if its shutdown came or its age passed; send
+    /// a queued zero-copy payload; then offer items (the one held back first, then the inner
+    /// stream's) to the chunk until it is full or the inner stream is pending, and send it. An
+    /// idle stream releases its buffer and waits for its keep-alive.
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let mut this = self.project();
         let chunk = this.chunk;
@@ -286,31 +290,17 @@ where
             this.silence.sent = true;
             return Poll::Ready(Some(Ok(payload)));
         }
-        // Items are looked at where they lie (in `held`, or where the inner stream put them)
-        // and only moved to wait in `held`.
         while chunk.write_partial() {
-            let push = match this.held.as_mut() {
-                Some(item) => match offer(chunk, item) {
-                    Some(Push::Wait) => Push::Wait,
-                    Some(push) => {
-                        *this.held = None;
-                        push
-                    }
-                    None => match fail(this.held.take(), &mut this.silence.sent) {
-                        Some(error) => return error,
-                        None => continue, // not reached: an item without a message is an error
-                    },
-                },
+            let offered = match take(this.held) {
+                Some(item) => item.offer_held(chunk, this.held),
+                // The last event, when the stream ends for a shutdown or its age.
                 None if *this.done && chunk.is_empty() => {
-                    // The last event, when the stream ends for a shutdown or its age.
-                    return Poll::Ready(this.farewell.take().map(Ok));
+                    return Poll::Ready(this.farewell.take().map(Ok))
                 }
                 None if *this.done => break,
                 None => {
-                    // A binding of its own, which the inner stream's result is written into
-                    // directly: assigned to a slot declared before, it was written elsewhere
-                    // and copied there, and every load of that copy waited for the stores
-                    // that had just written the event (they cannot be forwarded).
+                    // The inner stream's result is looked at where it lies, and moved only to
+                    // wait in `held`: a move per event would copy each event once more.
                     let mut polled = this.inner.as_mut().poll_next(cx);
                     let item = match &mut polled {
                         Poll::Ready(Some(item)) => item,
@@ -336,25 +326,30 @@ where
                         }
                         Poll::Pending => break,
                     };
-                    match offer(chunk, item) {
-                        Some(Push::Wait) => {
+                    match item.offer(chunk) {
+                        Push::Wait => {
+                            // It starts the next chunk, or it is an error: it waits in `held`,
+                            // from where an error is passed on once nothing is buffered.
                             *this.held = ready(polled);
-                            Push::Wait
+                            match chunk.is_empty() {
+                                true => continue,
+                                false => break,
+                            }
                         }
-                        Some(push) => push,
-                        None => match fail(ready(polled), &mut this.silence.sent) {
-                            Some(error) => return error,
-                            None => continue, // not reached, as above
-                        },
+                        push => Offered::from(push),
                     }
                 }
             };
-            match push {
-                Push::Added => {}
-                Push::Full | Push::Wait => break,
-                Push::Send(bytes) => {
+            match offered {
+                Offered::Added => {}
+                Offered::Full | Offered::Wait => break,
+                Offered::Send(bytes) => {
                     this.silence.sent = true;
                     return Poll::Ready(Some(Ok(bytes)));
+                }
+                Offered::Failed(error) => {
+                    this.silence.sent = true;
+                    return Poll::Ready(Some(Err(error)));
                 }
             }
         }
@@ -392,29 +387,21 @@ where
     }
 }
 
-/// Offers `item` to the chunk: what the chunk did with its event or frame, `Wait` for an error
-/// while something is buffered (it is passed on after that), or `None` for an error to pass on
-/// now.
-#[inline(always)]
-fn offer<I: StreamItem>(chunk: &mut Chunk, item: &mut I) -> Option<Push> {
-    match item.message() {
-        Some(message) => Some(chunk.push(message)),
-        None if !chunk.is_empty() => Some(Push::Wait),
-        None => None,
-    }
-}
-
 /// What [`EventStream`]'s `poll_next` returns, for an inner stream whose error is `E`.
 type Polled<E> = Poll<Option<Result<Bytes, E>>>;
 
-/// Passes on the error `item` holds (`None` if it holds none, which `offer` rules out).
-fn fail<I: StreamItem>(item: Option<I>, sent: &mut bool) -> Option<Polled<I::Error>> {
-    let error = item.and_then(sealed::Sealed::into_error)?;
-    *sent = true;
-    Some(Poll::Ready(Some(Err(error))))
+/// `slot.take()`, without the copy of the whole slot that `take` makes even when it is empty
+/// (an item waits in `held` once per chunk at most, so the slot is nearly always empty).
+#[inline(always)]
+fn take<T>(slot: &mut Option<T>) -> Option<T> {
+    match slot.is_some() {
+        true => slot.take(),
+        false => None,
+    }
 }
 
 /// The item of a `Poll` of the inner stream, if it was ready with one.
+#[inline(always)]
 fn ready<T>(poll: Poll<Option<T>>) -> Option<T> {
     match poll {
         Poll::Ready(item) => item,
@@ -458,23 +445,58 @@ fn poll_keep_alive<K: Timer, E>(
 }
 
 mod sealed {
-    use crate::chunk::Message;
+    use crate::chunk::{Chunk, Push};
+    use bytes::Bytes;
 
     /// What makes [`StreamItem`](super::StreamItem) sealed, and the adapter's view of an item.
     // Sealed on purpose: reachable through `StreamItem`, but not nameable outside the crate.
     #[allow(unnameable_types)]
-    pub trait Sealed {
+    pub trait Sealed: Sized {
         /// The error the item may carry (`StreamItem::Error`).
         type Failure;
 
-        /// The event or encoded events, to be encoded (or taken apart) in place; `None` for an
-        /// error.
-        fn message(&mut self) -> Option<Message<'_>>;
+        /// Offers the item to `chunk` where it lies: its event or frame is encoded (or taken
+        /// apart), or `Wait` if it starts the next chunk. An error is `Wait` too: it is passed
+        /// on from `held`, by [`offer_held`](Sealed::offer_held).
+        fn offer(&mut self, chunk: &mut Chunk) -> Push;
 
-        /// The error, if the item is one.
-        fn into_error(self) -> Option<Self::Failure>;
+        /// Offers an item that waited in `held`: as [`offer`](Sealed::offer), except that an
+        /// error is passed on if nothing is buffered before it. An item that must still wait
+        /// is put back in `held`.
+        fn offer_held(self, chunk: &mut Chunk, held: &mut Option<Self>) -> Offered<Self::Failure>;
+    }
+
+    /// What became of an item offered to the chunk.
+    #[allow(unnameable_types, missing_debug_implementations)]
+    pub enum Offered<E> {
+        /// Added; the chunk can take more.
+        Added,
+        /// Added, with a payload queued: send the chunk now.
+        Full,
+        /// These bytes go out now.
+        Send(Bytes),
+        /// It starts the next chunk and waits in `held`: send this one first.
+        Wait,
+        /// An error to pass on now.
+        Failed(E),
+    }
+
+    impl<E> From<Push> for Offered<E> {
+        /// What the chunk did with an item's event or frame (`Wait`: the caller keeps the item
+        /// in `held`).
+        #[inline(always)]
+        fn from(push: Push) -> Offered<E> {
+            match push {
+                Push::Added => Offered::Added,
+                Push::Full => Offered::Full,
+                Push::Send(bytes) => Offered::Send(bytes),
+                Push::Wait => Offered::Wait,
+            }
+        }
     }
 }
+
+use sealed::{Offered, Sealed as _};
 
 /// What an [`EventStream`] accepts as items: [`Event`], [`Encoded`], and `Result`s of either.
 ///
@@ -488,12 +510,16 @@ pub trait StreamItem: sealed::Sealed<Failure = <Self as StreamItem>::Error> {
 
 impl sealed::Sealed for Event {
     type Failure = Infallible;
-    #[inline]
-    fn message(&mut self) -> Option<Message<'_>> {
-        Some(Message::Event(self))
+    #[inline(always)]
+    fn offer(&mut self, chunk: &mut Chunk) -> Push {
+        chunk.push(Message::Event(self))
     }
-    fn into_error(self) -> Option<Infallible> {
-        None
+    fn offer_held(mut self, chunk: &mut Chunk, held: &mut Option<Self>) -> Offered<Infallible> {
+        let push = self.offer(chunk);
+        if let Push::Wait = push {
+            *held = Some(self);
+        }
+        push.into()
     }
 }
 impl StreamItem for Event {
@@ -502,12 +528,16 @@ impl StreamItem for Event {
 
 impl sealed::Sealed for Encoded {
     type Failure = Infallible;
-    #[inline]
-    fn message(&mut self) -> Option<Message<'_>> {
-        Some(Message::Encoded(self))
+    #[inline(always)]
+    fn offer(&mut self, chunk: &mut Chunk) -> Push {
+        chunk.push(Message::Encoded(self))
     }
-    fn into_error(self) -> Option<Infallible> {
-        None
+    fn offer_held(mut self, chunk: &mut Chunk, held: &mut Option<Self>) -> Offered<Infallible> {
+        let push = self.offer(chunk);
+        if let Push::Wait = push {
+            *held = Some(self);
+        }
+        push.into()
     }
 }
 impl StreamItem for Encoded {
@@ -516,12 +546,24 @@ impl StreamItem for Encoded {
 
 impl<E> sealed::Sealed for Result<Event, E> {
     type Failure = E;
-    #[inline]
-    fn message(&mut self) -> Option<Message<'_>> {
-        self.as_mut().ok().map(Message::Event)
+    #[inline(always)]
+    fn offer(&mut self, chunk: &mut Chunk) -> Push {
+        match self {
+            Ok(item) => chunk.push(Message::Event(item)),
+            Err(_) => Push::Wait,
+        }
     }
-    fn into_error(self) -> Option<E> {
-        self.err()
+    fn offer_held(mut self, chunk: &mut Chunk, held: &mut Option<Self>) -> Offered<E> {
+        match self {
+            Err(error) if chunk.is_empty() => Offered::Failed(error),
+            _ => {
+                let push = self.offer(chunk);
+                if let Push::Wait = push {
+                    *held = Some(self);
+                }
+                push.into()
+            }
+        }
     }
 }
 impl<E> StreamItem for Result<Event, E> {
@@ -530,12 +572,24 @@ impl<E> StreamItem for Result<Event, E> {
 
 impl<E> sealed::Sealed for Result<Encoded, E> {
     type Failure = E;
-    #[inline]
-    fn message(&mut self) -> Option<Message<'_>> {
-        self.as_mut().ok().map(Message::Encoded)
+    #[inline(always)]
+    fn offer(&mut self, chunk: &mut Chunk) -> Push {
+        match self {
+            Ok(item) => chunk.push(Message::Encoded(item)),
+            Err(_) => Push::Wait,
+        }
     }
-    fn into_error(self) -> Option<E> {
-        self.err()
+    fn offer_held(mut self, chunk: &mut Chunk, held: &mut Option<Self>) -> Offered<E> {
+        match self {
+            Err(error) if chunk.is_empty() => Offered::Failed(error),
+            _ => {
+                let push = self.offer(chunk);
+                if let Push::Wait = push {
+                    *held = Some(self);
+                }
+                push.into()
+            }
+        }
     }
 }
 impl<E> StreamItem for Result<Encoded, E> {
