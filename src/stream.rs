@@ -498,6 +498,19 @@ mod sealed {
 
 use sealed::{Offered, Sealed as _};
 
+/// Offers `item` to the chunk, and puts it in `held` if it must wait for the next one.
+fn offer_or_hold<I: sealed::Sealed>(
+    mut item: I,
+    chunk: &mut Chunk,
+    held: &mut Option<I>,
+) -> Offered<I::Failure> {
+    let push = item.offer(chunk);
+    if let Push::Wait = push {
+        *held = Some(item);
+    }
+    push.into()
+}
+
 /// What an [`EventStream`] accepts as items: [`Event`], [`Encoded`], and `Result`s of either.
 ///
 /// A stream of `Event`s or `Encoded`s cannot fail, so its error type is [`Infallible`]. With
@@ -514,12 +527,8 @@ impl sealed::Sealed for Event {
     fn offer(&mut self, chunk: &mut Chunk) -> Push {
         chunk.push(Message::Event(self))
     }
-    fn offer_held(mut self, chunk: &mut Chunk, held: &mut Option<Self>) -> Offered<Infallible> {
-        let push = self.offer(chunk);
-        if let Push::Wait = push {
-            *held = Some(self);
-        }
-        push.into()
+    fn offer_held(self, chunk: &mut Chunk, held: &mut Option<Self>) -> Offered<Infallible> {
+        offer_or_hold(self, chunk, held)
     }
 }
 impl StreamItem for Event {
@@ -532,12 +541,8 @@ impl sealed::Sealed for Encoded {
     fn offer(&mut self, chunk: &mut Chunk) -> Push {
         chunk.push(Message::Encoded(self))
     }
-    fn offer_held(mut self, chunk: &mut Chunk, held: &mut Option<Self>) -> Offered<Infallible> {
-        let push = self.offer(chunk);
-        if let Push::Wait = push {
-            *held = Some(self);
-        }
-        push.into()
+    fn offer_held(self, chunk: &mut Chunk, held: &mut Option<Self>) -> Offered<Infallible> {
+        offer_or_hold(self, chunk, held)
     }
 }
 impl StreamItem for Encoded {
@@ -553,16 +558,10 @@ impl<E> sealed::Sealed for Result<Event, E> {
             Err(_) => Push::Wait,
         }
     }
-    fn offer_held(mut self, chunk: &mut Chunk, held: &mut Option<Self>) -> Offered<E> {
+    fn offer_held(self, chunk: &mut Chunk, held: &mut Option<Self>) -> Offered<E> {
         match self {
             Err(error) if chunk.is_empty() => Offered::Failed(error),
-            _ => {
-                let push = self.offer(chunk);
-                if let Push::Wait = push {
-                    *held = Some(self);
-                }
-                push.into()
-            }
+            item => offer_or_hold(item, chunk, held),
         }
     }
 }
@@ -579,16 +578,10 @@ impl<E> sealed::Sealed for Result<Encoded, E> {
             Err(_) => Push::Wait,
         }
     }
-    fn offer_held(mut self, chunk: &mut Chunk, held: &mut Option<Self>) -> Offered<E> {
+    fn offer_held(self, chunk: &mut Chunk, held: &mut Option<Self>) -> Offered<E> {
         match self {
             Err(error) if chunk.is_empty() => Offered::Failed(error),
-            _ => {
-                let push = self.offer(chunk);
-                if let Push::Wait = push {
-                    *held = Some(self);
-                }
-                push.into()
-            }
+            item => offer_or_hold(item, chunk, held),
         }
     }
 }
