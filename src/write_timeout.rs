@@ -33,9 +33,10 @@ pin_project_lite::pin_project! {
     ///
     /// With the `tokio` feature it is tokio's `AsyncRead` + `AsyncWrite`, so it goes where a
     /// `TcpStream` goes: in hyper, `TokioIo::new(WriteTimeout::new(tcp, TokioTimer::new(),
-    /// timeout))`; in axum, as the `Io` of a `Listener` handed to `axum::serve`. For another
-    /// runtime's I/O traits, [`watch`](WriteTimeout::watch) does the work: each write method
-    /// calls it with the inner call.
+    /// timeout))`; in axum, as the `Io` of a `Listener` handed to `axum::serve` (actix-web's
+    /// `HttpServer` has no place to wrap a connection). For another runtime's I/O traits,
+    /// [`watch`](WriteTimeout::watch) does the work: each write method calls it with the inner
+    /// call.
     ///
     /// ```
     /// # #[cfg(feature = "tokio")]
