@@ -310,6 +310,15 @@ fn concurrent_publishers_and_reconnecting_subscribers() {
         for p in publishers {
             p.join().unwrap();
         }
+        // A subscriber that waits for an event it will never get fails the test instead of
+        // hanging it.
+        while !subscribers.iter().all(|s| s.is_finished()) {
+            assert!(
+                Instant::now() < deadline,
+                "seed {seed}: a subscriber is stuck"
+            );
+            std::thread::sleep(Duration::from_millis(5));
+        }
         let resets: u64 = subscribers.into_iter().map(|s| s.join().unwrap()).sum();
         if seed % 2 == 1 {
             assert_eq!(resets, 0, "seed {seed}: a history of 10,000 never runs out");
