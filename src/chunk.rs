@@ -181,18 +181,18 @@ impl Chunk {
         }
     }
 
-    /// A whole item into an empty buffer, which takes any: a block of room for its bound (a
-    /// small block after a wait), or, when the bound is more than that, room for its exact
-    /// length, measured.
+    /// A whole item into an empty buffer, which takes any: room for its bound in a block (a
+    /// small block after a wait), or, for an item whose bound is more than `max`, room for its
+    /// exact length, measured.
     fn start_whole(&mut self, message: Message<'_>) -> Push {
         let bound = message.len_bound();
         let block = match core::mem::take(&mut self.after_wait) {
             true => SMALL_BLOCK.min(self.max),
             false => self.max,
         };
-        reserve(&mut self.buf, bound.min(self.max), block);
-        if !self.fits(bound) {
-            reserve(&mut self.buf, message.len(), self.max);
+        match bound <= self.max {
+            true => reserve(&mut self.buf, bound, block),
+            false => reserve(&mut self.buf, message.len(), self.max),
         }
         message.encode_whole(&mut self.buf);
         Push::Added

@@ -127,4 +127,28 @@ fn allocations_per_event() {
         );
         assert_eq!(reallocs, 0, "{name}: reallocations");
     }
+
+    // A small event longer than `max_chunk` goes in a chunk of its own, sized for it: two
+    // allocations (its block, and the shared header `bytes` makes to hand the block out as a
+    // chunk), not a block of `max_chunk` first and then one of its size.
+    let waker = noop_waker();
+    let mut cx = Context::from_waker(&waker);
+    let events: Vec<Event> = (0..100)
+        .map(|_| Event::new().data("o".repeat(300)))
+        .collect();
+    let (a0, r0) = counting_alloc::counts();
+    let mut body = EventStream::new(futures_util::stream::iter(events)).max_chunk(100);
+    let mut chunks = 0;
+    while let Poll::Ready(Some(chunk)) = Pin::new(&mut body).poll_next(&mut cx) {
+        assert_eq!(chunk.unwrap().len(), 308, "one event per chunk");
+        chunks += 1;
+    }
+    drop(body);
+    let (a1, r1) = counting_alloc::counts();
+    assert_eq!(chunks, 100);
+    assert_eq!(
+        (a1 - a0, r1 - r0),
+        (200, 0),
+        "oversized small events: allocations"
+    );
 }
