@@ -58,9 +58,8 @@ pin_project_lite::pin_project! {
         age: Duration,
         spread: Duration,
         last: Option<Bytes>,
-        // The deadline is set (at the first poll), to `deadline`.
-        started: bool,
-        deadline: Duration,
+        // Set at the first poll.
+        deadline: Option<Duration>,
     }
 }
 
@@ -73,13 +72,12 @@ impl<T: Timer> Lifetime<T> {
             age,
             spread: Duration::ZERO,
             last: None,
-            started: false,
-            deadline: Duration::MAX,
+            deadline: None,
         }
     }
 
     /// Adds a random part of `spread` to the age, drawn per stream, uniformly in
-    /// `[0, spread)` (spreads beyond 500 years act as 500 years).
+    /// `[0, spread)` (spreads beyond 584 years, `u64::MAX` nanoseconds, act as that).
     pub fn spread(mut self, spread: Duration) -> Lifetime<T> {
         self.spread = spread;
         self
@@ -96,18 +94,22 @@ impl<T: Timer> Lifetime<T> {
     /// first call, and otherwise registers `cx`'s waker with the timer.
     pub(crate) fn poll_end(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Bytes>> {
         let mut this = self.project();
-        if !*this.started {
-            let now = this.timer.now();
-            let extra = draw(*this.spread, now);
-            *this.deadline = now.saturating_add(*this.age).saturating_add(extra);
-            this.timer.as_mut().reset(*this.deadline);
-            *this.started = true;
-        }
+        let deadline = match *this.deadline {
+            Some(deadline) => deadline,
+            None => {
+                let now = this.timer.now();
+                let extra = draw(*this.spread, now);
+                let deadline = now.saturating_add(*this.age).saturating_add(extra);
+                this.timer.as_mut().reset(deadline);
+                *this.deadline = Some(deadline);
+                deadline
+            }
+        };
         // The clock as well as the timer: a stream that is always ready never lets its
         // runtime run the timers (a current-thread tokio runtime, say), so the timer alone
         // would not see the deadline pass.
         let expired = this.timer.as_mut().poll_expired(cx).is_ready();
-        if expired || this.timer.now() >= *this.deadline {
+        if expired || this.timer.now() >= deadline {
             return Poll::Ready(this.last.take());
         }
         Poll::Pending
@@ -130,8 +132,9 @@ impl<T> Lifetime<T> {
 /// `seed` (the time now) tells apart streams started at different instants.
 pub(crate) fn draw(spread: Duration, seed: Duration) -> Duration {
     let nanos = spread.as_nanos().min(u128::from(u64::MAX));
-    // A uniform u64 times `nanos`, keeping the top 64 bits: `[0, nanos)`, without the bias of
-    // a remainder. The product fits: both factors are below 2^64.
+    // A uniform u64 times `nanos`, keeping the top 64 bits: `[0, nanos)`, each value's chance
+    // off by at most 2^-64 (a remainder would favour small values far more). The product fits:
+    // both factors are below 2^64.
     let offset = (u128::from(random(seed)) * nanos) >> 64;
     debug_assert!(offset < nanos.max(1), "the spread drawn is below its bound");
     let offset = offset as u64; // below `nanos`, which is at most `u64::MAX`
