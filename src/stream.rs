@@ -549,12 +549,17 @@ impl StreamItem for Encoded {
     type Error = Infallible;
 }
 
-impl<E> sealed::Sealed for Result<Event, E> {
+/// `Result<Event, E>` and `Result<Encoded, E>`: the event or frame as on its own, an error
+/// passed on in order.
+impl<T, E> sealed::Sealed for Result<T, E>
+where
+    T: StreamItem<Error = Infallible>,
+{
     type Failure = E;
     #[inline(always)]
     fn offer(&mut self, chunk: &mut Chunk) -> Push {
         match self {
-            Ok(item) => chunk.push(Message::Event(item)),
+            Ok(item) => item.offer(chunk),
             Err(_) => Push::Wait,
         }
     }
@@ -565,26 +570,9 @@ impl<E> sealed::Sealed for Result<Event, E> {
         }
     }
 }
-impl<E> StreamItem for Result<Event, E> {
-    type Error = E;
-}
-
-impl<E> sealed::Sealed for Result<Encoded, E> {
-    type Failure = E;
-    #[inline(always)]
-    fn offer(&mut self, chunk: &mut Chunk) -> Push {
-        match self {
-            Ok(item) => chunk.push(Message::Encoded(item)),
-            Err(_) => Push::Wait,
-        }
-    }
-    fn offer_held(self, chunk: &mut Chunk, held: &mut Option<Self>) -> Offered<E> {
-        match self {
-            Err(error) if chunk.is_empty() => Offered::Failed(error),
-            item => offer_or_hold(item, chunk, held),
-        }
-    }
-}
-impl<E> StreamItem for Result<Encoded, E> {
+impl<T, E> StreamItem for Result<T, E>
+where
+    T: StreamItem<Error = Infallible>,
+{
     type Error = E;
 }
