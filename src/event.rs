@@ -244,17 +244,6 @@ impl Event {
         event_type.set_on(self)
     }
 
-    /// Sets an event type that may hold anything: checked here.
-    #[inline(always)]
-    fn event_text(mut self, event_type: Text) -> Result<Event, Error> {
-        // Stored first and checked where it lies, as in `data`.
-        let old = field_line_len(EVENT, self.event.as_ref());
-        let event_type = self.event.insert(event_type.into()).as_bytes();
-        refuse(Field::Event, event_type, find_break(event_type))?;
-        self.type_id_len = self.type_id_len - old + line_len(EVENT, event_type);
-        Ok(self)
-    }
-
     /// Sets the event id, replacing any earlier one. Clients store it as `lastEventId` and send
     /// it back in the `Last-Event-ID` header when they reconnect. `""` is sent as `id:` and
     /// resets the client's last id.
@@ -277,27 +266,6 @@ impl Event {
     #[inline(always)]
     pub fn id<I: IntoId>(self, id: I) -> I::Output {
         id.set_on(self)
-    }
-
-    /// Sets an id that may hold anything: checked here.
-    #[inline(always)]
-    fn id_text(mut self, id: Text) -> Result<Event, Error> {
-        // Stored first and checked where it lies, as in `data`.
-        let old = field_line_len(ID, self.id.as_ref());
-        let id = self.id.insert(id.into()).as_bytes();
-        refuse(Field::Id, id, find_break_or_nul(id))?;
-        self.type_id_len = self.type_id_len - old + line_len(ID, id);
-        Ok(self)
-    }
-
-    /// Sets an id already known to hold no CR, LF or NUL.
-    #[inline(always)]
-    fn id_checked(mut self, id: Str) -> Event {
-        debug_assert_eq!(find_break_or_nul(id.as_bytes()), None, "unchecked id");
-        let old = field_line_len(ID, self.id.as_ref());
-        let id = self.id.insert(id).as_bytes();
-        self.type_id_len = self.type_id_len - old + line_len(ID, id);
-        self
     }
 
     /// Sets the client's reconnection delay, replacing any earlier value.
@@ -408,21 +376,41 @@ pub trait IntoEventType: sealed::Sealed {
     fn set_on(self, event: Event) -> Self::Output;
 }
 
+/// Stores `$value` (a `Str`) as the `$field` (`event` or `id`) of the `Event` `$event`, keeps
+/// `type_id_len` up to date, and gives the stored bytes, to be checked where they lie.
+///
+/// A macro rather than a method, so that the 128-byte event is changed in place inside the
+/// caller's own `set_on`: each by-value hop between `Event::event`/`Event::id` and the store
+/// added a copy of the event whose wide loads waited on the narrow stores just made.
+macro_rules! put_str {
+    ($event:ident . $field:ident, $prefix:ident, $value:expr) => {{
+        let old = field_line_len($prefix, $event.$field.as_ref());
+        let value = $event.$field.insert($value).as_bytes();
+        $event.type_id_len = $event.type_id_len - old + line_len($prefix, value);
+        value
+    }};
+}
+
 macro_rules! text_values {
     ($($t:ty),*) => {$(
         impl sealed::Sealed for $t {}
         impl IntoId for $t {
             type Output = Result<Event, Error>;
             #[inline(always)]
-            fn set_on(self, event: Event) -> Result<Event, Error> {
-                event.id_text(Text::from(self))
+            fn set_on(self, mut event: Event) -> Result<Event, Error> {
+                // On a refusal the event is dropped, so its fields need no undoing.
+                let id = put_str!(event.id, ID, Str::from(Text::from(self)));
+                refuse(Field::Id, id, find_break_or_nul(id))?;
+                Ok(event)
             }
         }
         impl IntoEventType for $t {
             type Output = Result<Event, Error>;
             #[inline(always)]
-            fn set_on(self, event: Event) -> Result<Event, Error> {
-                event.event_text(Text::from(self))
+            fn set_on(self, mut event: Event) -> Result<Event, Error> {
+                let name = put_str!(event.event, EVENT, Str::from(Text::from(self)));
+                refuse(Field::Event, name, find_break(name))?;
+                Ok(event)
             }
         }
     )*};
@@ -446,8 +434,10 @@ macro_rules! integer_ids {
             type Output = Event;
             /// Decimal digits (and a `-`), which hold no CR, LF or NUL: nothing to check.
             #[inline(always)]
-            fn set_on(self, event: Event) -> Event {
-                event.id_checked(Str::from(Text::from(self)))
+            fn set_on(self, mut event: Event) -> Event {
+                let id = put_str!(event.id, ID, Str::from(Text::from(self)));
+                debug_assert_eq!(find_break_or_nul(id), None, "an integer id holds a break or NUL");
+                event
             }
         }
     )*};
@@ -517,9 +507,8 @@ impl IntoEventType for EventType {
     type Output = Event;
     #[inline(always)]
     fn set_on(self, mut event: Event) -> Event {
-        let old = field_line_len(EVENT, event.event.as_ref());
-        let name = event.event.insert(Str::Static(self.0)).as_bytes();
-        event.type_id_len = event.type_id_len - old + line_len(EVENT, name);
+        let name = put_str!(event.event, EVENT, Str::Static(self.0));
+        debug_assert_eq!(find_break(name), None, "an EventType holds a break");
         event
     }
 }

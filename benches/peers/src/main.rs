@@ -1,7 +1,8 @@
 //! sse-wire side by side with other Rust SSE encoders, in one process, interleaved.
 //!
 //! Run from the repository root: `cargo run --release --manifest-path benches/peers/Cargo.toml`
-//! (add `-- --quick` for a smoke run, `-- --csv FILE` to write the table for `chart.py`).
+//! (add `-- --quick` for a smoke run, `-- --csv FILE` to write the table for `chart.py`,
+//! `-- --guard` to exit 1 when sse-wire is behind the best peer on any workload).
 //!
 //! Each peer takes the path a user of that library would: build events with its own builder,
 //! wrap them in its SSE response body, and drain the body as a server would (each body frame
@@ -136,18 +137,23 @@ macro_rules! type_and_id {
     }};
 }
 
-/// sse-wire's event with the payload's type and id, as the same lines written out in each
-/// closure would set them (inlined, as those lines would be).
+/// sse-wire's event with the payload's type and id, as a user's handler writes it: text is
+/// checked, so each setter is followed by `?` in a function that returns a `Result`, and the
+/// stream's items are `Result<Event, Error>`. (Built with `unwrap` instead, the benchmark did not
+/// see a regression of the `?` path that an outside harness found.)
 #[inline(always)]
-fn sse_wire_head(event: Option<&'static str>, id: Option<String>) -> sse_wire::Event {
+fn sse_wire_head(
+    event: Option<&'static str>,
+    id: Option<String>,
+) -> Result<sse_wire::Event, sse_wire::Error> {
     let mut ev = sse_wire::Event::new();
     if let Some(t) = event {
-        ev = ev.event(t).unwrap();
+        ev = ev.event(t)?;
     }
     if let Some(id) = id {
-        ev = ev.id(id).unwrap();
+        ev = ev.id(id)?;
     }
-    ev
+    Ok(ev)
 }
 
 fn run(peer: Peer, w: W, payloads: Vec<Payload>, expected: &[u8], keep: bool) -> Drained {
@@ -155,7 +161,7 @@ fn run(peer: Peer, w: W, payloads: Vec<Payload>, expected: &[u8], keep: bool) ->
         Peer::SseWire => {
             // Each workload's events are made the way a user's code would make them: data from
             // a `String`, or (W4 with `Bytes`) from `Bytes`; not one closure that picks per event.
-            fn drain<S: futures_core::Stream<Item = sse_wire::Event>>(
+            fn drain<S: futures_core::Stream<Item = Result<sse_wire::Event, sse_wire::Error>>>(
                 events: S,
                 keep: bool,
             ) -> Drained {
@@ -171,15 +177,14 @@ fn run(peer: Peer, w: W, payloads: Vec<Payload>, expected: &[u8], keep: bool) ->
             let payloads = payloads.into_iter();
             match w {
                 W::LargeBytes => drain(
-                    stream::iter(payloads.map(|p| {
-                        sse_wire_head(p.event, p.id)
-                            .data_utf8(Bytes::from(p.data))
-                            .unwrap()
-                    })),
+                    stream::iter(
+                        payloads
+                            .map(|p| sse_wire_head(p.event, p.id)?.data_utf8(Bytes::from(p.data))),
+                    ),
                     keep,
                 ),
                 _ => drain(
-                    stream::iter(payloads.map(|p| sse_wire_head(p.event, p.id).data(p.data))),
+                    stream::iter(payloads.map(|p| Ok(sse_wire_head(p.event, p.id)?.data(p.data)))),
                     keep,
                 ),
             }
@@ -316,7 +321,7 @@ fn run(peer: Peer, w: W, payloads: Vec<Payload>, expected: &[u8], keep: bool) ->
                 W::LargeBytes => {
                     for p in payloads {
                         let ev = sse_wire_head(p.event, p.id)
-                            .data_utf8(Bytes::from(p.data))
+                            .and_then(|ev| ev.data_utf8(Bytes::from(p.data)))
                             .unwrap();
                         ev.encode_into(&mut buf);
                         send(&mut buf);
@@ -325,6 +330,7 @@ fn run(peer: Peer, w: W, payloads: Vec<Payload>, expected: &[u8], keep: bool) ->
                 _ => {
                     for p in payloads {
                         sse_wire_head(p.event, p.id)
+                            .unwrap()
                             .data(p.data)
                             .encode_into(&mut buf);
                         send(&mut buf);
@@ -551,6 +557,60 @@ fn main() {
     if let Some(path) = csv {
         write_csv(&rows, &path);
     }
+    if args.iter().any(|a| a == "--guard") {
+        guard(&rows);
+    }
+}
+
+/// `--guard`: exits with status 1, naming each workload, if sse-wire's median is slower than the
+/// best peer's (axum, actix-web-lab, warp, sse-stream) on any of W1–W5. This is what keeps a
+/// regression like the `?`-path one from passing unseen: run it with `--quick` for a smoke
+/// check, or in full before a release.
+fn guard(rows: &[Row]) {
+    let mut behind = Vec::new();
+    for w in rows
+        .iter()
+        .map(|r| r.workload)
+        .collect::<std::collections::BTreeSet<_>>()
+    {
+        let ours = rows
+            .iter()
+            .find(|r| r.workload == w && r.peer == Peer::SseWire.name());
+        let best = best_peer(rows, w);
+        if let (Some(ours), Some(best)) = (ours, best) {
+            let ratio = best.as_secs_f64() / ours.median.as_secs_f64();
+            eprintln!("guard: {w}: best peer / sse-wire = {ratio:.2}");
+            if ratio < 1.0 {
+                behind.push(format!("{w} ({ratio:.2}x)"));
+            }
+        }
+    }
+    if !behind.is_empty() {
+        eprintln!(
+            "guard FAILED: sse-wire is behind the best peer on {}",
+            behind.join(", ")
+        );
+        std::process::exit(1);
+    }
+    eprintln!("guard: sse-wire is ahead of the best peer on every workload");
+}
+
+/// The fastest library peer's median on workload `w` (floors and sse-wire itself excluded).
+fn best_peer(rows: &[Row], w: &str) -> Option<Duration> {
+    rows.iter()
+        .filter(|p| {
+            p.workload == w
+                && ![
+                    Peer::SseWire.name(),
+                    Peer::NaiveWrite.name(),
+                    Peer::HandLoop.name(),
+                    Peer::SseWireNoAdapter.name(),
+                    Peer::Memcpy.name(),
+                ]
+                .contains(&p.peer)
+        })
+        .map(|p| p.median)
+        .min()
 }
 
 fn print_table(rows: &[Row]) {
@@ -561,21 +621,7 @@ fn print_table(rows: &[Row]) {
             .iter()
             .find(|f| f.workload == r.workload && f.peer == Peer::Memcpy.name())
             .unwrap();
-        let best_peer = rows
-            .iter()
-            .filter(|p| {
-                p.workload == r.workload
-                    && ![
-                        Peer::SseWire.name(),
-                        Peer::NaiveWrite.name(),
-                        Peer::HandLoop.name(),
-                        Peer::SseWireNoAdapter.name(),
-                        Peer::Memcpy.name(),
-                    ]
-                    .contains(&p.peer)
-            })
-            .map(|p| p.median)
-            .min();
+        let best_peer = best_peer(rows, r.workload);
         let secs = r.median.as_secs_f64();
         println!(
             "| {} | {} | {:.2} ms | {:.2} M | {:.0} | {:.2} | {} | {:.4} | {:.3} | {:.3} | {} |",
