@@ -12,13 +12,14 @@
 //!   `Listening on http://127.0.0.1:PORT/` once listening. Ctrl-C ends the streams and exits.
 
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse};
 use axum::routing::{get, post};
 use axum::Router;
 use futures_util::StreamExt;
 use serde::Deserialize;
-use sse_wire::{headers, Encoded, Event, EventStream, EventType, Hub, HubConfig, KeepAlive};
+use sse_wire::headers::LastEventId;
+use sse_wire::{Encoded, Event, EventStream, EventType, Hub, HubConfig, KeepAlive};
 use std::time::Duration;
 
 const ROOM: &str = "room";
@@ -47,15 +48,12 @@ async fn send(
     (StatusCode::OK, format!("{id}\n"))
 }
 
-async fn sse(State(hub): State<Hub>, request: HeaderMap) -> impl IntoResponse {
-    let last_id = request
-        .get(headers::LAST_EVENT_ID)
-        .map(HeaderValue::as_bytes);
+async fn sse(State(hub): State<Hub>, last_id: LastEventId) -> impl IntoResponse {
     // Reconnect quickly after a drop: the missed messages wait in the hub's history.
     let hint = futures_util::stream::once(async {
         Encoded::from(Event::new().retry(Duration::from_millis(500)))
     });
-    let messages = hint.chain(hub.subscribe([ROOM], last_id));
+    let messages = hint.chain(hub.subscribe([ROOM], last_id.as_bytes()));
     EventStream::new(messages).keep_alive(KeepAlive::every(Duration::from_secs(15)))
 }
 

@@ -23,7 +23,8 @@ use common::Config;
 use flate2::write::GzEncoder;
 use flate2::Compression;
 use futures_util::{Stream, StreamExt};
-use sse_wire::{headers, EventStream, KeepAlive};
+use sse_wire::headers::{self, LastEventId};
+use sse_wire::{EventStream, KeepAlive};
 use std::convert::Infallible;
 use std::io::Write;
 use std::sync::Arc;
@@ -71,12 +72,13 @@ fn accepts_gzip(request: &HeaderMap) -> bool {
         })
 }
 
-async fn sse(axum::extract::State(app): axum::extract::State<App>, request: HeaderMap) -> Response {
-    let last_id = request
-        .get(headers::LAST_EVENT_ID)
-        .map(HeaderValue::as_bytes);
+async fn sse(
+    axum::extract::State(app): axum::extract::State<App>,
+    last_id: LastEventId,
+    request: HeaderMap,
+) -> Response {
     let events = common::counter_stream(
-        common::first_id(last_id),
+        common::first_id(&last_id),
         true,
         &app.config,
         app.shutdown.clone(),

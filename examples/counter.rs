@@ -6,13 +6,13 @@
 mod common;
 
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue};
 use axum::response::{Html, IntoResponse};
 use axum::routing::get;
 use axum::Router;
 use common::Config;
 use futures_util::StreamExt;
-use sse_wire::{headers, Encoded, Event, EventStream, Hub, HubConfig, KeepAlive, Shutdown};
+use sse_wire::headers::LastEventId;
+use sse_wire::{Encoded, Event, EventStream, Hub, HubConfig, KeepAlive, Shutdown};
 use std::sync::Arc;
 use tokio::sync::watch;
 
@@ -26,15 +26,12 @@ struct App {
     hub: Option<Hub>,
 }
 
-async fn sse(State(app): State<App>, request_headers: HeaderMap) -> impl IntoResponse {
+async fn sse(State(app): State<App>, last_id: LastEventId) -> impl IntoResponse {
     let keep_alive = KeepAlive::every(app.config.keep_alive);
     match &app.hub {
         None => {
-            let last_id = request_headers
-                .get(headers::LAST_EVENT_ID)
-                .map(HeaderValue::as_bytes);
             let events = common::counter_stream(
-                common::first_id(last_id),
+                common::first_id(&last_id),
                 true,
                 &app.config,
                 app.shutdown.clone(),
@@ -48,13 +45,10 @@ async fn sse(State(app): State<App>, request_headers: HeaderMap) -> impl IntoRes
         Some(hub) => {
             // The shared counter, from the hub: a client that comes back with `Last-Event-ID: k`
             // gets k+1, k+2, … from the hub's history, then the live count.
-            let last_id = request_headers
-                .get(headers::LAST_EVENT_ID)
-                .map(HeaderValue::as_bytes);
             let hint = futures_util::stream::once(async {
                 Encoded::from(Event::new().retry(common::RETRY))
             });
-            let shared = hub.subscribe([TOPIC], last_id);
+            let shared = hub.subscribe([TOPIC], last_id.as_bytes());
             EventStream::new(hint.chain(shared).boxed())
                 .keep_alive(keep_alive)
                 .until(app.ends.signal(), Some(common::farewell()))

@@ -9,9 +9,10 @@
 
 mod common;
 
-use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer, Responder};
+use actix_web::{web, App, HttpResponse, HttpServer, Responder};
 use common::Config;
-use sse_wire::{headers, EventStream, KeepAlive, Shutdown};
+use sse_wire::headers::LastEventId;
+use sse_wire::{EventStream, KeepAlive, Shutdown};
 use std::sync::Arc;
 use tokio::sync::watch;
 
@@ -28,13 +29,9 @@ async fn index() -> HttpResponse {
         .body(common::INDEX_HTML)
 }
 
-async fn sse(request: HttpRequest, state: web::Data<State>) -> impl Responder {
-    let last_id = request
-        .headers()
-        .get(headers::LAST_EVENT_ID)
-        .map(|v| v.as_bytes());
+async fn sse(last_id: LastEventId, state: web::Data<State>) -> impl Responder {
     let events = common::counter_stream(
-        common::first_id(last_id),
+        common::first_id(&last_id),
         true,
         &state.config,
         state.shutdown.clone(),

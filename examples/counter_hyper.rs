@@ -16,7 +16,8 @@ use hyper::service::service_fn;
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use hyper_util::server::graceful::GracefulShutdown;
-use sse_wire::{headers, EventStream, KeepAlive, Shutdown, TokioTimer, WriteTimeout};
+use sse_wire::headers::LastEventId;
+use sse_wire::{EventStream, KeepAlive, Shutdown, TokioTimer, WriteTimeout};
 use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
@@ -38,12 +39,9 @@ fn handle(
             .header("content-type", "text/html; charset=utf-8")
             .body(Full::new(Bytes::from_static(common::INDEX_HTML.as_bytes())).boxed()),
         "/sse" => {
-            let last_id = request
-                .headers()
-                .get(headers::LAST_EVENT_ID)
-                .map(|v| v.as_bytes());
+            let last_id = LastEventId::from_request(&request);
             let events =
-                common::counter_stream(common::first_id(last_id), true, config, shutdown.clone());
+                common::counter_stream(common::first_id(&last_id), true, config, shutdown.clone());
             let stream = EventStream::new(events)
                 .keep_alive(KeepAlive::every(config.keep_alive))
                 .until(ends.signal(), Some(common::farewell()));

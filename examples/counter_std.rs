@@ -11,7 +11,8 @@
 mod common;
 
 use common::Config;
-use sse_wire::{headers, Event};
+use sse_wire::headers::{self, LastEventId};
+use sse_wire::Event;
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -55,8 +56,10 @@ fn read_request(stream: &TcpStream) -> std::io::Result<(String, Option<Vec<u8>>)
 }
 
 fn serve(mut stream: TcpStream, config: &Config, done: &AtomicBool) -> std::io::Result<()> {
-    let (path, last_event_id) = read_request(&stream)?;
-    match path.as_str() {
+    let (target, last_event_id) = read_request(&stream)?;
+    let (path, query) = target.split_once('?').unwrap_or((&target, ""));
+    let last_event_id = LastEventId::from_parts(last_event_id.as_deref(), Some(query));
+    match path {
         "/" => {
             let body = common::INDEX_HTML;
             write!(
@@ -72,7 +75,7 @@ fn serve(mut stream: TcpStream, config: &Config, done: &AtomicBool) -> std::io::
             }
             write!(stream, "connection: close\r\n\r\n")?;
             let keep_alive = Event::new().comment("").to_bytes(); // ":\n\n"
-            let first = common::first_id(last_event_id.as_deref());
+            let first = common::first_id(&last_event_id);
             let mut n = first;
             let mut next_event = Instant::now();
             let mut last_write = Instant::now();

@@ -13,12 +13,13 @@
 //! of both, and a client can move from one to the other with its last id.
 
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::Router;
 use serde::Deserialize;
-use sse_wire::{headers, Event, EventStream, KeepAlive, RedisConfig, RedisHub};
+use sse_wire::headers::LastEventId;
+use sse_wire::{Event, EventStream, KeepAlive, RedisConfig, RedisHub};
 use std::time::Duration;
 
 #[derive(Deserialize)]
@@ -44,11 +45,8 @@ async fn publish(
     }
 }
 
-async fn sse(State(hub): State<RedisHub>, request: HeaderMap) -> impl IntoResponse {
-    let subscription = match request
-        .get(headers::LAST_EVENT_ID)
-        .map(HeaderValue::as_bytes)
-    {
+async fn sse(State(hub): State<RedisHub>, last_id: LastEventId) -> impl IntoResponse {
+    let subscription = match last_id.as_bytes() {
         Some(last) => hub.subscribe(Some(last)).await,
         None => hub.subscribe_all().await,
     };

@@ -5,7 +5,6 @@
 //! These are impls on `EventStream` itself, so the keep-alive and chunk settings are the ones
 //! set on it, and a handler returns the stream as it is.
 
-use crate::keep_alive::Timer;
 use crate::stream::{EventStream, StreamItem};
 use futures_core::Stream;
 
@@ -20,12 +19,10 @@ mod http_body_impl {
 
     /// Each chunk is one data frame; an error of the inner stream is the body's error (hyper
     /// then ends the response). There are no trailers.
-    impl<S, K, L> http_body::Body for EventStream<S, K, L>
+    impl<S> http_body::Body for EventStream<S>
     where
         S: Stream,
         S::Item: StreamItem,
-        K: Timer,
-        L: Timer,
     {
         type Data = Bytes;
         type Error = <S::Item as StreamItem>::Error;
@@ -43,12 +40,10 @@ mod http_body_impl {
         }
     }
 
-    impl<S, K, L> EventStream<S, K, L>
+    impl<S> EventStream<S>
     where
         S: Stream,
         S::Item: StreamItem,
-        K: Timer,
-        L: Timer,
     {
         /// A `200 OK` response with this stream as its body and the headers of
         /// [`RESPONSE_HEADERS`](crate::headers::RESPONSE_HEADERS) (requires the `http-body`
@@ -81,13 +76,11 @@ mod http_body_impl {
 /// `IntoResponse` (axum 0.8): the stream with the headers of
 /// [`EventStream::into_http_response`].
 #[cfg(feature = "axum")]
-impl<S, K, L> axum_core::response::IntoResponse for EventStream<S, K, L>
+impl<S> axum_core::response::IntoResponse for EventStream<S>
 where
     S: Stream + Send + 'static,
     S::Item: StreamItem + Send,
     <S::Item as StreamItem>::Error: Into<axum_core::BoxError>,
-    K: Timer + Send + 'static,
-    L: Timer + Send + 'static,
 {
     fn into_response(self) -> axum_core::response::Response {
         self.into_http_response().map(axum_core::body::Body::new)
@@ -97,13 +90,11 @@ where
 /// `Responder` (actix-web 4): a `200 OK` streaming response with the headers of
 /// [`RESPONSE_HEADERS`](crate::headers::RESPONSE_HEADERS).
 #[cfg(feature = "actix-web")]
-impl<S, K, L> actix_web::Responder for EventStream<S, K, L>
+impl<S> actix_web::Responder for EventStream<S>
 where
     S: Stream + 'static,
     S::Item: StreamItem,
     <S::Item as StreamItem>::Error: Into<std::boxed::Box<dyn std::error::Error>> + 'static,
-    K: Timer + 'static,
-    L: Timer + 'static,
 {
     type Body = actix_web::body::BoxBody;
 
@@ -113,5 +104,41 @@ where
             response.insert_header(header);
         }
         response.streaming(self)
+    }
+}
+
+/// `LastEventId` as an axum extractor (axum 0.8): never rejects, since a missing or malformed
+/// id is the handler's to answer (start over, or the hub's reset event).
+#[cfg(feature = "axum")]
+impl<St: Send + Sync> axum_core::extract::FromRequestParts<St> for crate::headers::LastEventId {
+    type Rejection = core::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut http::request::Parts,
+        _: &St,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(crate::headers::LastEventId::from_http(
+            &parts.headers,
+            &parts.uri,
+        ))
+    }
+}
+
+/// `LastEventId` as an actix-web 4 extractor: never fails, like the axum one.
+#[cfg(feature = "actix-web")]
+impl actix_web::FromRequest for crate::headers::LastEventId {
+    type Error = core::convert::Infallible;
+    type Future = core::future::Ready<Result<Self, Self::Error>>;
+
+    fn from_request(
+        request: &actix_web::HttpRequest,
+        _: &mut actix_web::dev::Payload,
+    ) -> Self::Future {
+        let header = request
+            .headers()
+            .get(crate::headers::LAST_EVENT_ID)
+            .map(|value| value.as_bytes());
+        let query = Some(request.query_string()).filter(|q| !q.is_empty());
+        core::future::ready(Ok(crate::headers::LastEventId::from_parts(header, query)))
     }
 }

@@ -182,3 +182,77 @@ fn percent_decode(bytes: &[u8]) -> alloc::vec::Vec<u8> {
     }
     out
 }
+
+/// The last event id a reconnecting client sent, as it sent it: the `Last-Event-ID` header, or
+/// else the [`LAST_EVENT_ID_QUERY`] parameter of the URL (percent-decoded), for clients that
+/// cannot set headers. The header wins when both are there.
+///
+/// It keeps the raw bytes, so that a value can be handed as it is to
+/// [`Hub::subscribe`](crate::Hub::subscribe) (which answers a malformed id with its reset
+/// event) or checked here: [`id`](LastEventId::id) as [`last_event_id`] checks a header,
+/// [`as_u64`](LastEventId::as_u64) as [`last_event_id_u64`] does.
+///
+/// With the `http-body` feature it reads an `http::Request` (`LastEventId::from_request`);
+/// with `axum` it is an extractor and with `actix-web` a `FromRequest`, so a handler takes it as
+/// an argument:
+///
+/// ```
+/// use sse_wire::headers::LastEventId;
+///
+/// let last = LastEventId::from_parts(None, Some("room=a&lastEventId=41"));
+/// assert_eq!(last.as_u64(), Some(Ok(41)));
+/// let last = LastEventId::from_parts(Some(b"7"), Some("lastEventId=41"));
+/// assert_eq!(last.id(), Some(Ok("7")));
+/// assert_eq!(LastEventId::from_parts(None, None).as_bytes(), None);
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LastEventId(Option<alloc::vec::Vec<u8>>);
+
+impl LastEventId {
+    /// From the raw `Last-Event-ID` header value, if any, and the URL's query string (without
+    /// the `?`), if any.
+    pub fn from_parts(header: Option<&[u8]>, query: Option<&str>) -> LastEventId {
+        if let Some(raw) = header {
+            return LastEventId(Some(raw.to_vec()));
+        }
+        let value = query.and_then(|query| {
+            query.split('&').find_map(|pair| {
+                let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+                (percent_decode(key.as_bytes()) == LAST_EVENT_ID_QUERY.as_bytes())
+                    .then(|| percent_decode(value.as_bytes()))
+            })
+        });
+        LastEventId(value)
+    }
+
+    /// The raw id, unchecked; `None` when the client sent none.
+    pub fn as_bytes(&self) -> Option<&[u8]> {
+        self.0.as_deref()
+    }
+
+    /// The id, checked as [`last_event_id`] checks a header; `None` when the client sent none.
+    pub fn id(&self) -> Option<Result<&str, Error>> {
+        self.as_bytes().map(last_event_id)
+    }
+
+    /// The id as a decimal `u64`, checked as [`last_event_id_u64`] does; `None` when the client
+    /// sent none.
+    pub fn as_u64(&self) -> Option<Result<u64, Error>> {
+        self.as_bytes().map(last_event_id_u64)
+    }
+}
+
+#[cfg(feature = "http-body")]
+impl LastEventId {
+    /// From an `http::Request` (hyper 1, axum, any `http` 1 server; requires the `http-body`
+    /// feature).
+    pub fn from_request<B>(request: &http::Request<B>) -> LastEventId {
+        LastEventId::from_http(request.headers(), request.uri())
+    }
+
+    /// From a request's headers and URI (requires the `http-body` feature).
+    pub fn from_http(headers: &http::HeaderMap, uri: &http::Uri) -> LastEventId {
+        let header = headers.get(LAST_EVENT_ID).map(http::HeaderValue::as_bytes);
+        LastEventId::from_parts(header, uri.query())
+    }
+}

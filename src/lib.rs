@@ -48,28 +48,40 @@
 //! # The same stream, for hyper and actix-web
 //!
 //! With the `http-body` feature an `EventStream` is an `http_body::Body`, and
-//! `EventStream::into_http_response` gives the whole `http::Response`;
-//! with `actix-web` it is a `Responder`:
+//! `EventStream::into_http_response` gives the whole `http::Response`; with `actix-web` it is a
+//! `Responder`. [`headers::LastEventId`] reads a reconnecting client's id (header, then query)
+//! and is an extractor in axum and actix-web:
 //!
 //! ```
 //! # #[cfg(all(feature = "http-body", feature = "actix-web"))] mod compile_only {
 //! use futures_util::{stream, Stream, StreamExt};
-//! use sse_wire::{Event, EventStream};
+//! use sse_wire::{headers::LastEventId, Event, EventStream};
 //!
-//! fn events() -> impl Stream<Item = Event> {
-//!     stream::iter(0u64..3).map(|n| Event::new().id(n).data(format!("Message {n}")))
+//! fn events(from: u64) -> impl Stream<Item = Event> + Send {
+//!     stream::iter(from..).map(|n| Event::new().id(n).data(format!("Message {n}")))
+//! }
+//! fn first(last: &LastEventId) -> u64 {
+//!     last.as_u64().and_then(Result::ok).map_or(0, |n| n.saturating_add(1))
 //! }
 //!
-//! // hyper 1: the response as it is.
+//! // hyper 1: the response as it is; its type can be named, so the handler goes to
+//! // `serve_connection` in a spawned task as it is.
 //! async fn hyper(
-//!     _: hyper::Request<hyper::body::Incoming>,
-//! ) -> Result<hyper::Response<impl hyper::body::Body>, std::convert::Infallible> {
-//!     Ok(EventStream::new(events()).into_http_response())
+//!     request: hyper::Request<hyper::body::Incoming>,
+//! ) -> Result<hyper::Response<EventStream<impl Stream<Item = Event> + Send>>, std::convert::Infallible>
+//! {
+//!     let from = first(&LastEventId::from_request(&request));
+//!     Ok(EventStream::new(events(from)).into_http_response())
 //! }
+//! # async fn serve(tcp: tokio::net::TcpStream) {
+//! #     let io = hyper_util::rt::TokioIo::new(tcp);
+//! #     tokio::spawn(hyper::server::conn::http1::Builder::new()
+//! #         .serve_connection(io, hyper::service::service_fn(hyper)));
+//! # }
 //!
 //! // actix-web 4: the stream is the responder.
-//! async fn actix() -> impl actix_web::Responder {
-//!     EventStream::new(events())
+//! async fn actix(last: LastEventId) -> impl actix_web::Responder {
+//!     EventStream::new(events(first(&last)))
 //! }
 //! # }
 //! ```
@@ -78,19 +90,29 @@
 //! headers of [`headers::RESPONSE_HEADERS`]. Runnable servers for axum, hyper, actix-web and
 //! plain `std::net` are in `examples/`.
 //!
-//! # Modules
+//! # The parts, in `src/`
 //!
-//! * [`Event`] — the builder, and what each field does on a client.
-//! * [`encode`] — the framing rules, and why encoding is fast.
-//! * [`EventStream`] — the `Stream` adapter: coalescing, errors, backpressure.
-//! * [`KeepAlive`] — idle comments on any runtime's [`Timer`].
-//! * [`Shutdown`] — end every open stream from one signal (with `std`).
-//! * [`Lifetime`] — end each stream at a maximum age, spread at random.
-//! * [`WriteTimeout`] — drop a connection whose client stopped reading (with `std`).
-//! * [`Encoded`] — encode once, send to many clients.
-//! * [`headers`] — the response headers an event stream needs.
-//! * [`Hub`] — publish once, fan out, replay after `Last-Event-ID` (with `std`).
-//! * [`decode`] — the other end: bytes in, the events a client dispatches out.
+//! | folder | what it holds |
+//! |---|---|
+//! | `event/` | [`Event`], checked as it is built; the framing rules (`wire`), encoding, [`Encoded`] |
+//! | `lifecycle/` | [`Timer`], [`KeepAlive`], [`Lifetime`], [`Shutdown`], [`WriteTimeout`] |
+//! | `stream/` | [`EventStream`] and how it packs events into chunks |
+//! | `body.rs` | the framework glue: `http_body::Body`, axum, actix-web |
+//! | `hub/` | [`Hub`]: publish once, fan out, replay; its Redis backend |
+//! | `decode.rs` | [`decode`]: the other end, bytes in, the events a client dispatches out |
+//! | `headers.rs`, `scan.rs`, `text.rs`, `error.rs` | shared by both ends |
+//!
+//! Each layer imports only from those below it: `scan`, `text` and `error` at the bottom, then
+//! `event`, `lifecycle`, `stream`, `body` and `hub`; `decode` uses only the bottom.
+//!
+//! # Framing
+//!
+//! A client reads the stream line by line (a line ends at CRLF, LF or CR); `name: value` sets a
+//! field, a line starting with `:` is a comment, an empty line dispatches the event (WHATWG
+//! HTML §9.2.5–9.2.6). So every value is split at CRLF, CR and LF into `name: piece` lines and
+//! no caller text can end an event early or forge a field; the separator is always one space,
+//! so leading spaces survive; each event ends with one empty line and holds no other; fields go
+//! out in a fixed order (comments, `event`, `id`, `retry`, `data`).
 //!
 //! # Features
 //!
@@ -110,47 +132,41 @@
 
 extern crate alloc;
 
+// The layers, bottom to top; a module imports only from those above it in this list.
+// Shared by both ends: line-break search and UTF-8 checks, text, errors, header values.
+mod error;
+pub mod headers;
+mod scan;
+mod text;
+// The server side: events and their framing, the lifecycle pieces, the stream adapter, the
+// framework bodies, the hub.
 #[cfg(any(feature = "http-body", feature = "actix-web"))]
 mod body;
-mod chunk;
-pub mod decode;
-pub mod encode;
-mod encoded;
-mod error;
 mod event;
-pub mod headers;
 #[cfg(feature = "std")]
 pub mod hub;
-mod keep_alive;
-mod lifetime;
-#[cfg(feature = "redis")]
-mod redis;
-mod scan;
-#[cfg(feature = "std")]
-mod shutdown;
+mod lifecycle;
 mod stream;
-mod text;
-mod wire;
-#[cfg(feature = "std")]
-mod write_timeout;
+// The client side.
+pub mod decode;
 
-pub use encoded::Encoded;
 pub use error::{Error, Field};
-pub use event::{Event, EventType, IntoEventType, IntoId};
+pub use event::{Encoded, Event, EventType, IntoEventType, IntoId};
+#[cfg(feature = "redis")]
+pub use hub::redis::{RedisConfig, RedisError, RedisHub, RedisSubscription};
 #[cfg(feature = "std")]
 pub use hub::{Hub, HubConfig, OnLag, Subscription};
-#[cfg(feature = "tokio")]
-pub use keep_alive::TokioTimer;
-pub use keep_alive::{KeepAlive, NoTimer, Timer, MIN_PERIOD};
-pub use lifetime::Lifetime;
-#[cfg(feature = "redis")]
-pub use redis::{RedisConfig, RedisError, RedisHub, RedisSubscription};
+pub use lifecycle::keep_alive::{KeepAlive, MIN_PERIOD};
+pub use lifecycle::lifetime::Lifetime;
 #[cfg(feature = "std")]
-pub use shutdown::{Shutdown, Signal};
+pub use lifecycle::shutdown::{Shutdown, Signal};
+pub use lifecycle::timer::Timer;
+#[cfg(feature = "tokio")]
+pub use lifecycle::timer::TokioTimer;
+#[cfg(feature = "std")]
+pub use lifecycle::write_timeout::WriteTimeout;
 pub use stream::{EventStream, StreamItem, DEFAULT_MAX_CHUNK, MAX_CHUNK_LIMIT};
 pub use text::Text;
-#[cfg(feature = "std")]
-pub use write_timeout::WriteTimeout;
 
 /// The README's examples, compiled and run as doctests.
 #[cfg(doctest)]

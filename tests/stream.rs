@@ -8,7 +8,7 @@ use bytes::Bytes;
 use futures_core::Stream;
 use futures_util::task::noop_waker;
 use proptest::prelude::*;
-use sse_wire::{Encoded, Event, EventStream, KeepAlive, Timer};
+use sse_wire::{Encoded, Event, EventStream, KeepAlive};
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::convert::Infallible;
@@ -305,39 +305,7 @@ fn frames_are_sent_as_they_are() {
     assert_eq!(out[2], chunk("data: small\n\n"));
 }
 
-/// A timer on a clock the test moves by hand (shared through `Clock`).
-struct HandTimer {
-    clock: Clock,
-    deadline: Duration,
-}
-
-type Clock = Rc<std::cell::Cell<Duration>>;
-
-impl HandTimer {
-    fn new() -> (HandTimer, Clock) {
-        let clock = Clock::default();
-        let timer = HandTimer {
-            clock: clock.clone(),
-            deadline: Duration::MAX,
-        };
-        (timer, clock)
-    }
-}
-
-impl Timer for HandTimer {
-    fn now(&self) -> Duration {
-        self.clock.get()
-    }
-    fn reset(mut self: Pin<&mut Self>, deadline: Duration) {
-        self.deadline = deadline;
-    }
-    fn poll_expired(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<()> {
-        match self.clock.get() >= self.deadline {
-            true => Poll::Ready(()),
-            false => Poll::Pending,
-        }
-    }
-}
+use common::hand_timer::HandTimer;
 
 fn secs(n: u64) -> Duration {
     Duration::from_secs(n)
@@ -699,4 +667,57 @@ fn streamed_event_survives_a_full_block() {
             want.len()
         );
     }
+}
+
+#[test]
+fn keep_alive_and_lifetime_share_one_timer_armed_for_the_earlier_deadline() {
+    use sse_wire::Lifetime;
+    let (inner, _events) = Script::<Event>::new([], true);
+    let (timer, clock) = HandTimer::new();
+    let (second, second_clock) = HandTimer::new();
+    let ka = KeepAlive::new(timer, secs(15)).comment("ka");
+    let lifetime = Lifetime::new(second, secs(40)).last_event(Event::new().retry(secs(2)));
+    let mut s = EventStream::new(inner)
+        .keep_alive(ka)
+        .max_lifetime(lifetime);
+    let at = |t: u64| clock.set(secs(t));
+
+    assert_eq!(poll(&mut s), Out::Pending);
+    assert_eq!(
+        clock.deadline(),
+        secs(15),
+        "armed for the keep-alive, the earlier"
+    );
+    assert_eq!(
+        second_clock.deadline(),
+        Duration::MAX,
+        "the second timer is never used"
+    );
+    at(15);
+    assert_eq!(poll(&mut s), chunk(": ka\n\n"));
+    assert_eq!(poll(&mut s), Out::Pending);
+    at(30);
+    assert_eq!(poll(&mut s), chunk(": ka\n\n"));
+    assert_eq!(poll(&mut s), Out::Pending);
+    assert_eq!(
+        clock.deadline(),
+        secs(40),
+        "then for the lifetime, before the next keep-alive"
+    );
+    at(40);
+    assert_eq!(
+        poll(&mut s),
+        chunk("retry: 2000\n\n"),
+        "the last event at the age"
+    );
+    assert_eq!(poll(&mut s), Out::End);
+}
+
+#[test]
+fn an_event_stream_is_send_and_sync_with_its_timer() {
+    fn assert_send_sync<T: Send + Sync>(_: &T) {}
+    let (timer, _) = HandTimer::new();
+    let events = futures_util::stream::iter([Event::new().data("x")]);
+    let s = EventStream::new(events).keep_alive(KeepAlive::new(timer, secs(15)));
+    assert_send_sync(&s);
 }

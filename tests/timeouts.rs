@@ -4,15 +4,15 @@
 //! clock, and on an axum server read by reqwest).
 #![cfg(all(feature = "tokio", feature = "axum"))]
 
+mod common;
 use bytes::Bytes;
-use core::cell::Cell;
 use core::pin::Pin;
 use core::task::{Context, Poll};
 use futures_util::task::noop_waker;
 use futures_util::{stream, Stream, StreamExt};
 use hyper_util::rt::TokioIo;
 use sse_wire::decode::Decoder;
-use sse_wire::{Event, EventStream, KeepAlive, Lifetime, Timer, TokioTimer, WriteTimeout};
+use sse_wire::{Event, EventStream, KeepAlive, Lifetime, TokioTimer, WriteTimeout};
 use std::io::{Read, Write};
 use std::net::SocketAddr;
 use std::rc::Rc;
@@ -185,27 +185,7 @@ async fn axum_drops_a_stalled_client_after_the_write_timeout() {
     assert!(took.is_some(), "all three stalled connections were dropped");
 }
 
-/// A timer on a clock the test moves by hand; `poll_expired` never wakes anyone, the test
-/// polls.
-struct HandTimer {
-    now: Rc<Cell<Duration>>,
-    deadline: Rc<Cell<Duration>>,
-}
-
-impl Timer for HandTimer {
-    fn now(&self) -> Duration {
-        self.now.get()
-    }
-    fn reset(self: Pin<&mut Self>, deadline: Duration) {
-        self.deadline.set(deadline);
-    }
-    fn poll_expired(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<()> {
-        match self.now.get() >= self.deadline.get() {
-            true => Poll::Ready(()),
-            false => Poll::Pending,
-        }
-    }
-}
+use common::hand_timer::HandTimer;
 
 #[test]
 fn the_lifetime_ends_a_stream_between_events_at_its_age_plus_the_spread() {
@@ -213,12 +193,8 @@ fn the_lifetime_ends_a_stream_between_events_at_its_age_plus_the_spread() {
     let spread = Duration::from_secs(600);
     let mut deadlines = Vec::new();
     for n in 0..50u64 {
-        let now = Rc::new(Cell::new(Duration::from_secs(n)));
-        let deadline = Rc::new(Cell::new(Duration::MAX));
-        let timer = HandTimer {
-            now: now.clone(),
-            deadline: deadline.clone(),
-        };
+        let (timer, now) = HandTimer::new();
+        now.set(Duration::from_secs(n));
         let lifetime = Lifetime::new(timer, age)
             .spread(spread)
             .last_event(Event::new().retry(Duration::from_secs(3)));
@@ -233,14 +209,14 @@ fn the_lifetime_ends_a_stream_between_events_at_its_age_plus_the_spread() {
         // The first poll sets the deadline: the age, plus a draw from the spread.
         assert_eq!(poll(), None);
         let start = now.get();
-        let d = deadline.get() - start;
+        let d = now.deadline() - start;
         assert!(d >= age && d < age + spread, "deadline {d:?}");
         deadlines.push(d);
         // Before it, events go out as they come.
         tx.send(Event::new().data("one"));
         assert_eq!(poll(), Some(Some(Bytes::from("data: one\n\n"))));
         // At it, the stream takes nothing more: the last event, then the end.
-        now.set(deadline.get());
+        now.set(now.deadline());
         tx.send(Event::new().data("two"));
         assert_eq!(poll(), Some(Some(Bytes::from("retry: 3000\n\n"))));
         assert_eq!(poll(), Some(None));

@@ -86,10 +86,10 @@ impl Config {
     }
 }
 
-/// The first id a stream sends, given the request's `Last-Event-ID` header (raw bytes): the
-/// next one after it, or 0 for a fresh client, an invalid id, or `u64::MAX` (which has no next).
-pub fn first_id(last_event_id: Option<&[u8]>) -> u64 {
-    match last_event_id.map(sse_wire::headers::last_event_id_u64) {
+/// The first id a stream sends, given the client's last event id (header or query): the next
+/// one after it, or 0 for a fresh client, an invalid id, or `u64::MAX` (which has no next).
+pub fn first_id(last_event_id: &sse_wire::headers::LastEventId) -> u64 {
+    match last_event_id.as_u64() {
         None => 0,
         Some(Ok(n)) => n.checked_add(1).unwrap_or_else(|| {
             eprintln!("ignoring Last-Event-ID {n} (no id follows it); starting over");

@@ -1,6 +1,7 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+pub mod hand_timer;
 pub mod oracle;
 mod whatwg;
 #[allow(unused_imports)]

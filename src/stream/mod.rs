@@ -1,12 +1,15 @@
 //! [`EventStream`]: a `Stream` of events in, a `Stream` of body chunks out.
 
-use crate::chunk::{Chunk, Message, Push};
-use crate::encoded::Encoded;
-use crate::event::Event;
-use crate::keep_alive::{KeepAlive, NoTimer, Silence, Timer};
-use crate::lifetime::Lifetime;
+mod chunk;
+
+use crate::event::{Encoded, Event};
+use crate::lifecycle::clock::{Clock, Due};
+use crate::lifecycle::keep_alive::KeepAlive;
+use crate::lifecycle::lifetime::Lifetime;
 #[cfg(feature = "std")]
-use crate::shutdown::Signal;
+use crate::lifecycle::shutdown::Signal;
+use crate::lifecycle::timer::Timer;
+use chunk::{Chunk, Message, Push};
 
 /// Without `std` there is no [`Shutdown`](crate::Shutdown): a stream cannot hold a signal.
 #[cfg(not(feature = "std"))]
@@ -26,7 +29,6 @@ use bytes::Bytes;
 use core::convert::Infallible;
 use core::pin::Pin;
 use core::task::{Context, Poll};
-use core::time::Duration;
 use futures_core::{FusedStream, Stream};
 
 /// Default largest chunk [`EventStream`] builds from events that are ready together: 16 KiB.
@@ -96,27 +98,21 @@ pin_project_lite::pin_project! {
     /// );
     /// ```
     #[must_use = "streams do nothing unless polled"]
-    pub struct EventStream<S, K = NoTimer, L = NoTimer>
+    pub struct EventStream<S>
     where
         S: Stream,
         S::Item: StreamItem,
     {
         #[pin]
         inner: S,
-        #[pin]
-        timer: Option<K>,
-        keep_alive: Bytes,
-        period: Duration,
-        silence: Silence,
+        // Keep-alive and lifetime, on one timer.
+        clock: Clock,
         chunk: Chunk,
         // An item taken from `inner` that must wait for the next chunk.
         held: Option<S::Item>,
         // Ends the stream when triggered, with `on_shutdown` as its last chunk.
         shutdown: Option<Signal>,
         on_shutdown: Option<Bytes>,
-        // Ends the stream at its age, with its own last chunk.
-        #[pin]
-        lifetime: Option<Lifetime<L>>,
         // The inner stream ended, the shutdown came or the age passed: no more items are taken
         // from the inner stream.
         done: bool,
@@ -134,26 +130,16 @@ where
     pub fn new(inner: S) -> Self {
         EventStream {
             inner,
-            timer: None,
-            keep_alive: Bytes::new(),
-            period: Duration::MAX,
-            silence: Silence::default(),
+            clock: Clock::new(),
             chunk: Chunk::new(DEFAULT_MAX_CHUNK),
             held: None,
             shutdown: None,
             on_shutdown: None,
-            lifetime: None,
             done: false,
             farewell: None,
         }
     }
-}
 
-impl<S, K, L> EventStream<S, K, L>
-where
-    S: Stream,
-    S::Item: StreamItem,
-{
     /// Sets the largest chunk built from several ready events (default [`DEFAULT_MAX_CHUNK`]).
     ///
     /// Larger chunks mean fewer writes during bursts; smaller ones less memory per connection.
@@ -169,15 +155,16 @@ where
     /// Sends `keep_alive`'s comment whenever the stream has been silent for its period.
     ///
     /// ```
-    /// # use core::{cell::Cell, pin::Pin, task::{Context, Poll}, time::Duration};
+    /// # use core::{pin::Pin, task::{Context, Poll}, time::Duration};
+    /// # use std::sync::atomic::{AtomicU64, Ordering};
     /// # /// A clock that moves on a minute at each read, so every deadline has passed.
-    /// # struct Racing(Cell<Duration>);
+    /// # struct Racing(AtomicU64);
     /// # impl sse_wire::Timer for Racing {
-    /// #     fn now(&self) -> Duration { self.0.replace(self.0.get() + Duration::from_secs(60)) }
+    /// #     fn now(&self) -> Duration { Duration::from_secs(self.0.fetch_add(60, Ordering::Relaxed)) }
     /// #     fn reset(self: Pin<&mut Self>, _: Duration) {}
     /// #     fn poll_expired(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<()> { Poll::Ready(()) }
     /// # }
-    /// # let timer = Racing(Cell::new(Duration::ZERO));
+    /// # let timer = Racing(AtomicU64::new(0));
     /// use futures_util::{stream, StreamExt};
     /// use sse_wire::{Event, EventStream, KeepAlive};
     ///
@@ -191,42 +178,24 @@ where
     ///     assert_eq!(body.next().await.unwrap().unwrap(), ":\n\n");
     /// });
     /// ```
-    pub fn keep_alive<T: Timer>(self, keep_alive: KeepAlive<T>) -> EventStream<S, T, L> {
-        EventStream {
-            inner: self.inner,
-            timer: Some(keep_alive.timer),
-            keep_alive: keep_alive.frame,
-            period: keep_alive.period,
-            silence: self.silence,
-            chunk: self.chunk,
-            held: self.held,
-            shutdown: self.shutdown,
-            on_shutdown: self.on_shutdown,
-            lifetime: self.lifetime,
-            done: self.done,
-            farewell: self.farewell,
-        }
+    pub fn keep_alive<T: Timer + Send + Sync + 'static>(
+        mut self,
+        keep_alive: KeepAlive<T>,
+    ) -> Self {
+        self.clock.set_keep_alive(keep_alive);
+        self
     }
 
     /// Ends the stream at `lifetime`'s age (see [`Lifetime`]): what was already taken from
     /// the inner stream is sent, then the lifetime's last event if it has one, then the stream
     /// ends. The age is checked at every poll and the timer wakes the stream when it passes,
     /// so a busy stream and an idle one both end on time.
-    pub fn max_lifetime<T: Timer>(self, lifetime: Lifetime<T>) -> EventStream<S, K, T> {
-        EventStream {
-            inner: self.inner,
-            timer: self.timer,
-            keep_alive: self.keep_alive,
-            period: self.period,
-            silence: self.silence,
-            chunk: self.chunk,
-            held: self.held,
-            shutdown: self.shutdown,
-            on_shutdown: self.on_shutdown,
-            lifetime: Some(lifetime),
-            done: self.done,
-            farewell: self.farewell,
-        }
+    ///
+    /// A stream runs one timer for its keep-alive and its lifetime, armed for whichever comes
+    /// first: the one given with the first of the two; the other's is dropped.
+    pub fn max_lifetime<T: Timer + Send + Sync + 'static>(mut self, lifetime: Lifetime<T>) -> Self {
+        self.clock.set_lifetime(lifetime);
+        self
     }
 
     /// Ends the stream when `signal`'s [`Shutdown`](crate::Shutdown) is triggered: what was
@@ -263,12 +232,10 @@ where
     }
 }
 
-impl<S, K, L> Stream for EventStream<S, K, L>
+impl<S> Stream for EventStream<S>
 where
     S: Stream,
     S::Item: StreamItem,
-    K: Timer,
-    L: Timer,
 {
     type Item = Result<Bytes, <S::Item as StreamItem>::Error>;
 
@@ -280,14 +247,14 @@ where
         let mut this = self.project();
         let chunk = this.chunk;
         if !*this.done {
-            if let Some(last) = poll_end(this.shutdown, this.on_shutdown, this.lifetime, cx) {
+            if let Some(last) = must_end(this.shutdown, this.on_shutdown, this.clock) {
                 // Take no more items: send what is held, then the last chunk.
                 *this.done = true;
                 *this.farewell = last;
             }
         }
         if let Some(payload) = chunk.queued.take() {
-            this.silence.sent = true;
+            this.clock.sent = true;
             return Poll::Ready(Some(Ok(payload)));
         }
         while chunk.write_partial() {
@@ -316,13 +283,17 @@ where
                                 continue;
                             }
                             chunk.release(); // nothing to send: hold no buffer while waiting
-                            return poll_keep_alive(
-                                this.timer.as_mut(),
-                                this.keep_alive,
-                                *this.period,
-                                this.silence,
-                                cx,
-                            );
+                            match this.clock.poll_due(cx) {
+                                Poll::Pending => return Poll::Pending,
+                                Poll::Ready(Due::KeepAlive(frame)) => {
+                                    return Poll::Ready(Some(Ok(frame)))
+                                }
+                                Poll::Ready(Due::End(last)) => {
+                                    *this.done = true;
+                                    *this.farewell = last;
+                                    continue;
+                                }
+                            }
                         }
                         Poll::Pending => break,
                     };
@@ -344,21 +315,21 @@ where
                 Offered::Added => {}
                 Offered::Full | Offered::Wait => break,
                 Offered::Send(bytes) => {
-                    this.silence.sent = true;
+                    this.clock.sent = true;
                     return Poll::Ready(Some(Ok(bytes)));
                 }
                 Offered::Failed(error) => {
-                    this.silence.sent = true;
+                    this.clock.sent = true;
                     return Poll::Ready(Some(Err(error)));
                 }
             }
         }
-        this.silence.sent = true;
+        this.clock.sent = true;
         Poll::Ready(Some(Ok(chunk.take())))
     }
 }
 
-impl<S, K, L> core::fmt::Debug for EventStream<S, K, L>
+impl<S> core::fmt::Debug for EventStream<S>
 where
     S: Stream,
     S::Item: StreamItem,
@@ -367,28 +338,23 @@ where
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("EventStream")
             .field("max_chunk", &self.chunk.max)
-            .field("keep_alive", &self.timer.as_ref().map(|_| self.period))
-            .field("max_lifetime", &self.lifetime.as_ref().map(Lifetime::age))
+            .field("keep_alive", &self.clock.keep_alive_period())
+            .field("max_lifetime", &self.clock.max_lifetime())
             .field("holds_item", &self.held.is_some())
             .field("done", &self.done)
             .finish_non_exhaustive()
     }
 }
 
-impl<S, K, L> FusedStream for EventStream<S, K, L>
+impl<S> FusedStream for EventStream<S>
 where
     S: Stream,
     S::Item: StreamItem,
-    K: Timer,
-    L: Timer,
 {
     fn is_terminated(&self) -> bool {
         self.done && self.held.is_none() && self.chunk.is_done() && self.farewell.is_none()
     }
 }
-
-/// What [`EventStream`]'s `poll_next` returns, for an inner stream whose error is `E`.
-type Polled<E> = Poll<Option<Result<Bytes, E>>>;
 
 /// `slot.take()`, without the copy of the whole slot that `take` makes even when it is empty
 /// (an item waits in `held` once per chunk at most, so the slot is nearly always empty).
@@ -410,42 +376,21 @@ fn ready<T>(poll: Poll<Option<T>>) -> Option<T> {
 }
 
 /// Whether the stream must end now, for its shutdown or its age, and if so with what last
-/// chunk. Polling the lifetime registers the waker, so an idle stream wakes when its age passes.
+/// chunk.
 #[inline]
-fn poll_end<L: Timer>(
+fn must_end(
     shutdown: &Option<Signal>,
     on_shutdown: &mut Option<Bytes>,
-    lifetime: Pin<&mut Option<Lifetime<L>>>,
-    cx: &mut Context<'_>,
+    clock: &mut Clock,
 ) -> Option<Option<Bytes>> {
     if shutdown.as_ref().is_some_and(Signal::is_triggered) {
         return Some(on_shutdown.take());
     }
-    match lifetime.as_pin_mut()?.poll_end(cx) {
-        Poll::Ready(last) => Some(last),
-        Poll::Pending => None,
-    }
-}
-
-/// Called when nothing is buffered and the inner stream is pending: yields the keep-alive
-/// comment if the stream has now been silent for a whole period.
-fn poll_keep_alive<K: Timer, E>(
-    timer: Pin<&mut Option<K>>,
-    keep_alive: &Bytes,
-    period: Duration,
-    silence: &mut Silence,
-    cx: &mut Context<'_>,
-) -> Polled<E> {
-    match timer.as_pin_mut() {
-        Some(timer) => silence
-            .poll(timer, period, cx)
-            .map(|()| Some(Ok(keep_alive.clone()))),
-        None => Poll::Pending,
-    }
+    clock.age_passed()
 }
 
 mod sealed {
-    use crate::chunk::{Chunk, Push};
+    use super::chunk::{Chunk, Push};
     use bytes::Bytes;
 
     /// What makes [`StreamItem`](super::StreamItem) sealed, and the adapter's view of an item.

@@ -1,14 +1,21 @@
-//! [`Event`]: one server-sent event, checked as it is built.
+//! [`Event`]: one server-sent event, checked as it is built; how it becomes bytes
+//! ([`encode`], [`wire`]); and [`Encoded`], an event encoded once for many streams.
+
+mod encode;
+mod encoded;
+pub(crate) mod wire;
+
+pub use encoded::Encoded;
 
 use crate::error::{Error, Field};
 use crate::scan::check_utf8_and_breaks;
 use crate::scan::{find_break, find_break_or_nul};
 use crate::text::{Str, Text};
-use crate::wire::{field_line_len, line_len, DATA, EVENT, ID};
 use alloc::boxed::Box;
 use alloc::vec::Vec;
 use bytes::Bytes;
 use core::time::Duration;
+use wire::{field_line_len, line_len, DATA, EVENT, ID};
 
 /// One server-sent event.
 ///

@@ -2,7 +2,7 @@
 //!
 //! Not called `Frame`, which hyper users import from `http_body` in the same files.
 
-use crate::event::Event;
+use super::Event;
 use bytes::{Bytes, BytesMut};
 
 /// One or more events, already encoded: complete, well-formed event stream bytes.

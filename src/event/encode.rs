@@ -52,12 +52,12 @@
 //!   16-byte pieces what had just been written in pieces of another size and place, which the
 //!   processor cannot forward from its store buffer: it waits for the stores to reach the cache.
 
-use crate::event::Event;
-use crate::text::{decimal, Text};
-use crate::wire::{
+use super::wire::{
     field_len, field_line_len, line_len, put_comment_lines, put_data_lines, put_field, put_line,
     put_start, COMMENT, DATA, DATA_JOIN, EVENT, ID, RETRY,
 };
+use super::Event;
+use crate::text::{decimal, Text};
 use bytes::{BufMut, Bytes, BytesMut};
 
 impl Event {

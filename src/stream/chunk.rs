@@ -1,9 +1,8 @@
 //! [`Chunk`]: how [`EventStream`](crate::EventStream) packs events into body chunks.
 
-use crate::encoded::Encoded;
-use crate::event::Event;
+use crate::event::wire::{line_len, put_field, split_line, DATA, DATA_JOIN};
+use crate::event::{Encoded, Event};
 use crate::text::Text;
-use crate::wire::{line_len, put_field, split_line, DATA, DATA_JOIN};
 use bytes::{BufMut, Bytes, BytesMut};
 
 /// Events whose data, or frames whose bytes, are at least this long start a chunk of their own:

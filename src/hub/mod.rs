@@ -37,8 +37,10 @@
 //! An event is published to one topic; a subscription reads one or several. Publishing wakes
 //! only the subscribers of that topic.
 
-use crate::encoded::Encoded;
-use crate::event::Event;
+#[cfg(feature = "redis")]
+pub(crate) mod redis;
+
+use crate::event::{Encoded, Event};
 use crate::headers;
 use alloc::collections::VecDeque;
 use alloc::sync::Arc;

@@ -18,9 +18,8 @@
 //!   [`RedisConfig::on_error`] and reconnects with backoff (100 ms doubling to 5 s), then
 //!   resumes after the last id it delivered: clients stay connected and lose nothing Redis kept.
 
-use crate::encoded::Encoded;
-use crate::event::Event;
-use crate::hub::{Hub, HubConfig, Subscription};
+use super::{Hub, HubConfig, Subscription};
+use crate::event::{Encoded, Event};
 use alloc::string::{String, ToString};
 use alloc::sync::Arc;
 use core::fmt;

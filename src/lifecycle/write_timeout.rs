@@ -1,7 +1,7 @@
 //! [`WriteTimeout`]: a connection whose client has stopped reading fails its writes, so the
 //! server drops it, with its stream, instead of holding them forever.
 
-use crate::keep_alive::Timer;
+use super::timer::Timer;
 use core::pin::Pin;
 use core::task::{Context, Poll};
 use core::time::Duration;
@@ -135,7 +135,7 @@ impl<IO, T: Timer> WriteTimeout<IO, T> {
 #[cfg(feature = "tokio")]
 mod tokio_io {
     use super::WriteTimeout;
-    use crate::keep_alive::Timer;
+    use crate::lifecycle::timer::Timer;
     use core::pin::Pin;
     use core::task::{Context, Poll};
     use std::io;
