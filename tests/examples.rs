@@ -123,6 +123,21 @@ async fn counter_actix() {
     check_example("counter_actix").await;
 }
 
+/// The README's first example: events 0, 1, 2 with their ids, the first at once.
+#[tokio::test]
+async fn hello() {
+    let server = common::start_example("hello", &[]);
+    let got = events(open(&server, None).await, Some(3)).await;
+    let got: Vec<_> = got
+        .iter()
+        .map(|e| (e.id.as_str(), e.data.as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        [("0", "Message 0"), ("1", "Message 1"), ("2", "Message 2")]
+    );
+}
+
 #[tokio::test]
 async fn counter_std() {
     check_example("counter_std").await;

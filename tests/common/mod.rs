@@ -90,6 +90,7 @@ pub fn start_example_with_features(name: &str, features: &[&str], args: &[&str])
     use std::io::BufRead;
     let mut child = std::process::Command::new(example_binary_with_features(name, features))
         .args(args)
+        .env("PORT", "0") // for `hello`, which takes no flags
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
