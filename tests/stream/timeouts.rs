@@ -4,7 +4,7 @@
 //! clock, and on an axum server read by reqwest).
 #![cfg(all(feature = "tokio", feature = "axum"))]
 
-mod common;
+use crate::common;
 use bytes::Bytes;
 use core::pin::Pin;
 use core::task::{Context, Poll};

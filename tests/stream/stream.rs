@@ -2,7 +2,7 @@
 //! keep-alive, cancellation. Polled by hand with scripted inner streams, so every test is
 //! deterministic and nothing sleeps.
 
-mod common;
+use crate::common;
 
 use bytes::Bytes;
 use futures_core::Stream;

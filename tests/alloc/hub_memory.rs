@@ -10,11 +10,9 @@ use sse_wire::{Event, EventStream, Hub, HubConfig};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-#[path = "common/counting_alloc.rs"]
-mod counting_alloc;
+use crate::counting_alloc;
 
-#[test]
-fn a_stalled_subscriber_keeps_memory_bounded() {
+pub fn a_stalled_subscriber_keeps_memory_bounded() {
     const HISTORY: usize = 10_000;
     const HISTORY_BYTES: usize = 1 << 20;
     // The log's bytes, and per retained event its bookkeeping (the entry, the shared bytes'

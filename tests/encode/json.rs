@@ -2,7 +2,7 @@
 //! breaks all arrive as the same JSON value.
 #![cfg(feature = "json")]
 
-mod common;
+use crate::common;
 
 use serde::Serialize;
 use serde_json::value::RawValue;

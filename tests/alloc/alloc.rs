@@ -10,8 +10,7 @@ use sse_wire::{Event, EventStream};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-#[path = "common/counting_alloc.rs"]
-mod counting_alloc;
+use crate::counting_alloc;
 
 /// One event's input: type, id, data.
 type Payload = (Option<&'static str>, Option<String>, String);
@@ -46,8 +45,7 @@ fn drain(payloads: Vec<Payload>, as_bytes: bool) -> (u64, u64, usize) {
     (a1 - a0, r1 - r0, out)
 }
 
-#[test]
-fn allocations_per_event() {
+pub fn allocations_per_event() {
     let mib = 1 << 20;
     let workloads: Vec<(&str, Vec<Payload>, bool)> = vec![
         (

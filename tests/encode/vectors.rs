@@ -1,7 +1,7 @@
 //! Exact-bytes vectors for every framing rule in the spec notes (WHATWG HTML §9.2), each also
 //! run through an independent spec parser to show what a client makes of the bytes.
 
-mod common;
+use crate::common;
 
 use bytes::Bytes;
 use common::{Dispatched, Parser};

@@ -2,7 +2,7 @@
 //! builder refused the input. Checked with the spec parser in `tests/common` and, as a second
 //! opinion, the `eventsource-stream` crate.
 
-mod common;
+use crate::common;
 
 use bytes::Bytes;
 use common::oracle::{assert_client_saw, build, build_on, expected, Input};

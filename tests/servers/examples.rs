@@ -3,7 +3,7 @@
 //! events, resume after `Last-Event-ID`, the page, and that the process exits by itself.
 //! Loopback only; every wait is bounded.
 
-mod common;
+use crate::common;
 
 use common::Server;
 use eventsource_stream::{Event, Eventsource};

@@ -11,8 +11,7 @@ use sse_wire::{Event, EventStream, DEFAULT_MAX_CHUNK, MAX_CHUNK_LIMIT};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-#[path = "common/counting_alloc.rs"]
-mod counting_alloc;
+use crate::counting_alloc;
 
 type Inner = Pin<Box<dyn Stream<Item = Event>>>;
 
@@ -42,8 +41,7 @@ fn tiny() -> Vec<Event> {
     vec![Event::new().data("a"), Event::new().data("b")]
 }
 
-#[test]
-fn memory_held_by_the_stream() {
+pub fn memory_held_by_the_stream() {
     // 1. A huge cap neither panics, nor aborts, nor reserves more than the limit.
     for cap in [usize::MAX, 1 << 40, 1 << 30, MAX_CHUNK_LIMIT + 1] {
         let mut s = EventStream::new(open(tiny())).max_chunk(cap);

@@ -1,0 +1,7 @@
+//! The hub: in memory, and on real `redis-server` processes (feature `redis`).
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod hub;
+mod redis;
