@@ -109,7 +109,7 @@ pin_project_lite::pin_project! {
         clock: Clock,
         chunk: Chunk,
         // An item taken from `inner` that must wait for the next chunk.
-        held: Option<S::Item>,
+        held: Held<S::Item>,
         // Ends the stream when triggered, with `on_shutdown` as its last chunk.
         shutdown: Option<Signal>,
         on_shutdown: Option<Bytes>,
@@ -132,7 +132,7 @@ where
             inner,
             clock: Clock::new(),
             chunk: Chunk::new(DEFAULT_MAX_CHUNK),
-            held: None,
+            held: Held(None),
             shutdown: None,
             on_shutdown: None,
             done: false,
@@ -258,8 +258,8 @@ where
             return Poll::Ready(Some(Ok(payload)));
         }
         while chunk.write_partial() {
-            let offered = match take(this.held) {
-                Some(item) => item.offer_held(chunk, this.held),
+            let offered = match this.held.take() {
+                Some(item) => item.offer_held(chunk, this.held.slot()),
                 // The last event, when the stream ends for a shutdown or its age.
                 None if *this.done && chunk.is_empty() => {
                     return Poll::Ready(this.farewell.take().map(Ok))
@@ -301,7 +301,7 @@ where
                         Push::Wait => {
                             // It starts the next chunk, or it is an error: it waits in `held`,
                             // from where an error is passed on once nothing is buffered.
-                            *this.held = ready(polled);
+                            *this.held.slot() = ready(polled);
                             match chunk.is_empty() {
                                 true => continue,
                                 false => break,
@@ -352,17 +352,34 @@ where
     S::Item: StreamItem,
 {
     fn is_terminated(&self) -> bool {
-        self.done && self.held.is_none() && self.chunk.is_done() && self.farewell.is_none()
+        self.done && !self.held.is_some() && self.chunk.is_done() && self.farewell.is_none()
     }
 }
 
-/// `slot.take()`, without the copy of the whole slot that `take` makes even when it is empty
-/// (an item waits in `held` once per chunk at most, so the slot is nearly always empty).
-#[inline(always)]
-fn take<T>(slot: &mut Option<T>) -> Option<T> {
-    match slot.is_some() {
-        true => slot.take(),
-        false => None,
+/// Where an item taken from the inner stream waits for the next chunk: boxed, and allocated the
+/// first time an item has to wait, so that a stream that never holds one (one event at a time,
+/// the common case of a long-lived, mostly idle stream) carries a pointer rather than an item.
+/// Once allocated it is kept: a busy stream does not allocate per chunk.
+struct Held<T>(Option<alloc::boxed::Box<Option<T>>>);
+
+impl<T> Held<T> {
+    /// The waiting item, if any; without moving the empty slot, which is nearly always empty
+    /// (an item waits once per chunk at most).
+    #[inline(always)]
+    fn take(&mut self) -> Option<T> {
+        match &mut self.0 {
+            Some(slot) if slot.is_some() => slot.take(),
+            _ => None,
+        }
+    }
+
+    /// The slot, allocated on first use.
+    fn slot(&mut self) -> &mut Option<T> {
+        self.0.get_or_insert_with(|| alloc::boxed::Box::new(None))
+    }
+
+    fn is_some(&self) -> bool {
+        self.0.as_ref().is_some_and(|slot| slot.is_some())
     }
 }
 
