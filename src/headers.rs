@@ -148,12 +148,17 @@ pub fn last_event_id_from_query(
     query: &str,
     name: &str,
 ) -> Option<Result<alloc::string::String, Error>> {
-    let raw = query.split('&').find_map(|pair| {
-        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-        (percent_decode(key.as_bytes()) == name.as_bytes()).then_some(value)
-    })?;
-    let decoded = percent_decode(raw.as_bytes());
+    let decoded = query_param(query, name)?;
     Some(last_event_id(&decoded).map(alloc::string::String::from))
+}
+
+/// The first parameter `name` of `query`, percent-decoded; `None` when it is absent.
+fn query_param(query: &str, name: &str) -> Option<alloc::vec::Vec<u8>> {
+    query.split('&').find_map(|pair| {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        (percent_decode(key.as_bytes()) == name.as_bytes())
+            .then(|| percent_decode(value.as_bytes()))
+    })
 }
 
 /// `%XX` to the byte it names and `+` to a space; anything else, a malformed `%` included, as it
@@ -212,17 +217,10 @@ impl LastEventId {
     /// From the raw `Last-Event-ID` header value, if any, and the URL's query string (without
     /// the `?`), if any.
     pub fn from_parts(header: Option<&[u8]>, query: Option<&str>) -> LastEventId {
-        if let Some(raw) = header {
-            return LastEventId(Some(raw.to_vec()));
+        match header {
+            Some(raw) => LastEventId(Some(raw.to_vec())),
+            None => LastEventId(query.and_then(|query| query_param(query, LAST_EVENT_ID_QUERY))),
         }
-        let value = query.and_then(|query| {
-            query.split('&').find_map(|pair| {
-                let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-                (percent_decode(key.as_bytes()) == LAST_EVENT_ID_QUERY.as_bytes())
-                    .then(|| percent_decode(value.as_bytes()))
-            })
-        });
-        LastEventId(value)
     }
 
     /// The raw id, unchecked; `None` when the client sent none.

@@ -30,18 +30,32 @@ pub(crate) struct Clock {
     /// Boxed behind `dyn`, so that a stream's type does not name its timer: one allocation per
     /// stream that has one, and a call through a pointer when idle or at a lifetime check.
     timer: Option<Pin<Box<dyn Timer + Send + Sync>>>,
-    /// The keep-alive comment and period.
-    beat: Option<(Bytes, Duration)>,
+    /// The keep-alive.
+    beat: Option<Beat>,
     /// When the stream was last seen quiet after sending (or sent a keep-alive); `None` until
     /// the first time it is idle.
     quiet_since: Option<Duration>,
     /// Whether anything was sent since `quiet_since`.
     pub(crate) sent: bool,
-    /// The age, its spread, and the last event; the deadline is drawn at the first poll.
-    lifetime: Option<(Duration, Duration, Option<Bytes>)>,
-    end_at: Option<Duration>,
+    /// The lifetime.
+    age: Option<Age>,
     /// The deadline the timer is armed for; `Duration::MAX` when it is not armed.
     armed: Duration,
+}
+
+/// A keep-alive: the comment, sent after each `period` of silence.
+struct Beat {
+    frame: Bytes,
+    period: Duration,
+}
+
+/// A lifetime: the stream ends at `end_at`, drawn at its first poll from `age` and `spread`,
+/// after `last`.
+struct Age {
+    age: Duration,
+    spread: Duration,
+    last: Option<Bytes>,
+    end_at: Option<Duration>,
 }
 
 impl Clock {
@@ -51,8 +65,7 @@ impl Clock {
             beat: None,
             quiet_since: None,
             sent: false,
-            lifetime: None,
-            end_at: None,
+            age: None,
             armed: Duration::MAX,
         }
     }
@@ -70,21 +83,28 @@ impl Clock {
         keep_alive: KeepAlive<T>,
     ) {
         self.adopt(keep_alive.timer);
-        self.beat = Some((keep_alive.frame, keep_alive.period));
+        self.beat = Some(Beat {
+            frame: keep_alive.frame,
+            period: keep_alive.period,
+        });
     }
 
     pub(crate) fn set_lifetime<T: Timer + Send + Sync + 'static>(&mut self, lifetime: Lifetime<T>) {
         self.adopt(lifetime.timer);
-        self.lifetime = Some((lifetime.age, lifetime.spread, lifetime.last));
-        self.end_at = None;
+        self.age = Some(Age {
+            age: lifetime.age,
+            spread: lifetime.spread,
+            last: lifetime.last,
+            end_at: None,
+        });
     }
 
     pub(crate) fn keep_alive_period(&self) -> Option<Duration> {
-        self.beat.as_ref().map(|(_, period)| *period)
+        self.beat.as_ref().map(|beat| beat.period)
     }
 
     pub(crate) fn max_lifetime(&self) -> Option<Duration> {
-        self.lifetime.as_ref().map(|(age, _, _)| *age)
+        self.age.as_ref().map(|age| age.age)
     }
 
     /// Whether the stream's age has passed, checked at every poll, and if so its last event.
@@ -93,79 +113,91 @@ impl Clock {
     /// deadline pass. The deadline is drawn at the first call.
     #[inline]
     pub(crate) fn age_passed(&mut self) -> Option<Option<Bytes>> {
-        let (age, spread, last) = self.lifetime.as_mut()?;
-        let timer = self.timer.as_ref()?;
-        let now = timer.now();
-        let end_at = *self
-            .end_at
-            .get_or_insert_with(|| now.saturating_add(*age).saturating_add(draw(*spread, now)));
+        let age = self.age.as_mut()?;
+        let now = self.timer.as_ref()?.now();
+        let end_at = *age.end_at.get_or_insert_with(|| {
+            now.saturating_add(age.age)
+                .saturating_add(draw(age.spread, now))
+        });
         match now >= end_at {
-            true => Some(last.take()),
+            true => Some(age.last.take()),
             false => None,
         }
     }
 
-    /// The earliest deadline: the keep-alive's or the end of the lifetime.
-    fn next_due(
-        beat: &Option<(Bytes, Duration)>,
-        quiet_since: Option<Duration>,
-        end_at: Option<Duration>,
-    ) -> Duration {
-        let beat = match (beat, quiet_since) {
-            (Some((_, period)), Some(since)) => since.saturating_add(*period),
+    /// The keep-alive's deadline (`Duration::MAX` without one).
+    fn beat_due(&self) -> Duration {
+        match (&self.beat, self.quiet_since) {
+            (Some(beat), Some(since)) => since.saturating_add(beat.period),
             _ => Duration::MAX,
-        };
-        beat.min(end_at.unwrap_or(Duration::MAX))
+        }
+    }
+
+    /// The end of the lifetime (`Duration::MAX` without one).
+    fn end_at(&self) -> Duration {
+        self.age
+            .as_ref()
+            .and_then(|age| age.end_at)
+            .unwrap_or(Duration::MAX)
+    }
+
+    /// The timer's time now (zero without a timer, when there is no deadline to compare it with).
+    fn now(&self) -> Duration {
+        self.timer
+            .as_ref()
+            .map_or(Duration::ZERO, |timer| timer.now())
+    }
+
+    /// The lifetime's last event, once.
+    fn last(&mut self) -> Option<Bytes> {
+        self.age.as_mut().and_then(|age| age.last.take())
     }
 
     /// Called when nothing is buffered and the inner stream is pending: what is due now, if
     /// anything; otherwise the timer is armed for the next deadline and holds `cx`'s waker.
     pub(crate) fn poll_due(&mut self, cx: &mut Context<'_>) -> Poll<Due> {
-        let Some(timer) = self.timer.as_mut() else {
-            return Poll::Pending;
-        };
+        // A keep-alive or a lifetime comes with a timer, so without a timer nothing is due and
+        // the loop returns `Pending` at once.
         if self.beat.is_some() && (self.sent || self.quiet_since.is_none()) {
             // Quiet from now on: one clock read per burst, not per event.
-            self.quiet_since = Some(timer.now());
+            self.quiet_since = Some(self.now());
             self.sent = false;
         }
         // Twice at most: a timer that fired for an outdated, earlier keep-alive deadline is
         // moved on to the current one and polled again.
         for _ in 0..2 {
-            let due = Clock::next_due(&self.beat, self.quiet_since, self.end_at);
-            if due < self.armed {
-                timer.as_mut().reset(due);
-                self.armed = due;
+            let (beat_due, end_at) = (self.beat_due(), self.end_at());
+            let Some(timer) = self.timer.as_mut() else {
+                return Poll::Pending; // no keep-alive and no lifetime
+            };
+            if beat_due.min(end_at) < self.armed {
+                self.armed = beat_due.min(end_at);
+                timer.as_mut().reset(self.armed);
             }
-            debug_assert!(
-                self.armed <= due,
-                "the timer is armed no later than the next deadline"
-            );
             if timer.as_mut().poll_expired(cx).is_pending() {
                 return Poll::Pending;
             }
             self.armed = Duration::MAX; // it fired
             let now = timer.now();
-            if self.end_at.is_some_and(|end| now >= end) {
-                let last = self.lifetime.as_mut().and_then(|(_, _, last)| last.take());
-                return Poll::Ready(Due::End(last));
+            if now >= end_at {
+                return Poll::Ready(Due::End(self.last()));
             }
-            if let Some((frame, _)) = &self.beat {
-                if now >= due {
+            if let Some(beat) = &self.beat {
+                if now >= beat_due {
                     self.quiet_since = Some(now);
-                    return Poll::Ready(Due::KeepAlive(frame.clone()));
+                    return Poll::Ready(Due::KeepAlive(beat.frame.clone()));
                 }
             }
         }
         // Fired twice before its deadline by its own clock: the timer disagrees with itself.
         // Take it at its word rather than spin: whatever is configured is due.
-        match (&self.beat, &mut self.lifetime) {
-            (Some((frame, _)), _) => {
-                self.quiet_since = Some(timer.now());
-                Poll::Ready(Due::KeepAlive(frame.clone()))
+        match &self.beat {
+            Some(beat) => {
+                let frame = beat.frame.clone();
+                self.quiet_since = Some(self.now());
+                Poll::Ready(Due::KeepAlive(frame))
             }
-            (None, Some((_, _, last))) => Poll::Ready(Due::End(last.take())),
-            (None, None) => Poll::Pending,
+            None => Poll::Ready(Due::End(self.last())),
         }
     }
 }

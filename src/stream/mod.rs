@@ -9,7 +9,12 @@ use crate::lifecycle::lifetime::Lifetime;
 #[cfg(feature = "std")]
 use crate::lifecycle::shutdown::Signal;
 use crate::lifecycle::timer::Timer;
+use bytes::Bytes;
 use chunk::{Chunk, Message, Push};
+use core::convert::Infallible;
+use core::pin::Pin;
+use core::task::{Context, Poll};
+use futures_core::{FusedStream, Stream};
 
 /// Without `std` there is no [`Shutdown`](crate::Shutdown): a stream cannot hold a signal.
 #[cfg(not(feature = "std"))]
@@ -25,11 +30,6 @@ impl Signal {
         match *self {}
     }
 }
-use bytes::Bytes;
-use core::convert::Infallible;
-use core::pin::Pin;
-use core::task::{Context, Poll};
-use futures_core::{FusedStream, Stream};
 
 /// Default largest chunk [`EventStream`] builds from events that are ready together: 16 KiB.
 pub const DEFAULT_MAX_CHUNK: usize = 16 * 1024;

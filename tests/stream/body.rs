@@ -119,3 +119,47 @@ fn actix_handler_returns_the_stream() {
     });
     server.join().unwrap();
 }
+
+/// `LastEventId` as each framework reads it: the header, else the query parameter
+/// (percent-decoded), the header winning when both are there, nothing when neither is.
+#[actix_web::test]
+async fn last_event_id_from_header_or_query_in_http_axum_and_actix() {
+    use axum::extract::FromRequestParts;
+    use sse_wire::headers::LastEventId;
+    // (Last-Event-ID header, URI, the id read)
+    type Case = (Option<&'static str>, &'static str, Option<&'static [u8]>);
+    let cases: [Case; 4] = [
+        (Some("7"), "/sse?lastEventId=41", Some(b"7")),
+        (None, "/sse?room=a&lastEventId=a%20b", Some(b"a b")),
+        (None, "/sse?room=a", None),
+        (None, "/sse", None),
+    ];
+    for (header, uri, want) in cases {
+        let mut request = http::Request::builder().uri(uri);
+        if let Some(id) = header {
+            request = request.header("last-event-id", id);
+        }
+        let request = request.body(()).unwrap();
+        assert_eq!(
+            LastEventId::from_request(&request).as_bytes(),
+            want,
+            "http {uri}"
+        );
+
+        let (mut parts, ()) = request.into_parts();
+        let axum = LastEventId::from_request_parts(&mut parts, &())
+            .await
+            .unwrap();
+        assert_eq!(axum.as_bytes(), want, "axum {uri}");
+
+        let mut actix = actix_web::test::TestRequest::get().uri(uri);
+        if let Some(id) = header {
+            actix = actix.insert_header(("last-event-id", id));
+        }
+        let actix = actix_web::test::TestRequest::to_http_request(actix);
+        let extracted = <LastEventId as actix_web::FromRequest>::extract(&actix)
+            .await
+            .unwrap();
+        assert_eq!(extracted.as_bytes(), want, "actix {uri}");
+    }
+}
