@@ -38,7 +38,7 @@ fn bench_fan_out(c: &mut Criterion) {
         g.bench_function(BenchmarkId::new("hub", n), |b| {
             b.iter(|| {
                 i += 1;
-                hub.publish("t", event(i));
+                hub.publish("t", event(i)).unwrap();
                 for sub in &mut subs {
                     match Pin::new(sub).poll_next(&mut cx) {
                         Poll::Ready(Some(bytes)) => drop(std::hint::black_box(bytes)),
@@ -77,7 +77,7 @@ fn bench_fan_out(c: &mut Criterion) {
                     i += 1;
                     let event = event(i);
                     let start = std::time::Instant::now();
-                    hub.publish("t", event);
+                    hub.publish("t", event).unwrap();
                     timed += start.elapsed();
                 }
                 timed

@@ -1,60 +1,62 @@
-//! A chat room on axum and the hub: `cargo run --example chat`, then open the printed URL in two
-//! tabs.
+//! A chat with rooms on axum and the hub: `cargo run --example chat`, then open the printed URL
+//! in two tabs and pick a room.
 //!
-//! * `GET /` — the page: an `EventSource` on `/sse`, the messages, and a form that posts.
-//! * `POST /send?name=NAME` — the body (UTF-8 text, at most 4 KiB) is the message; answers the
-//!   message's id. Published once to the hub, which encodes it once for every tab.
-//! * `GET /sse` — every message as `event: chat` with JSON data `{"name": …, "text": …}`, and
-//!   `id:` the hub's sequence number. A tab whose connection drops reconnects by itself with
-//!   `Last-Event-ID` and gets every message it missed from the hub's history (the last 1,000),
-//!   then the live ones; one that was away longer gets `event: reset` and reloads.
+//! * `GET /` — the page: a room picker, the room's messages through an `EventSource`, and a
+//!   form that posts to the room.
+//! * `POST /rooms/{room}` — the body (UTF-8 text, at most 1 MiB) is the message; the answer is
+//!   its id. Published once to the room's topic; the hub encodes it once for every reader.
+//! * `GET /rooms/{room}/events` — each message of the room as an event with no `event:` field
+//!   and the text as its data. A client that comes back with `Last-Event-ID` (the header, or
+//!   `?lastEventId=`) gets what it missed from the room's history, then live messages; one the
+//!   history cannot serve gets `event: reset`, whose id it resumes from.
+//! * Each room keeps at least its last 1,000 messages or 4 MiB, whatever the other rooms do:
+//!   the hub keeps a history per room, within 1 GiB for all rooms together (256 rooms at
+//!   their limit).
 //! * `--port N` (default 3000; 0 picks a free port), always on 127.0.0.1; prints
-//!   `Listening on http://127.0.0.1:PORT/` once listening. Ctrl-C ends the streams and exits.
+//!   `Listening on http://127.0.0.1:PORT/` once listening. Ctrl-C exits.
 
-use axum::extract::{Query, State};
+use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse};
 use axum::routing::{get, post};
 use axum::Router;
-use futures_util::StreamExt;
-use serde::Deserialize;
 use sse_wire::headers::LastEventId;
-use sse_wire::{Encoded, Event, EventStream, EventType, Hub, HubConfig, KeepAlive};
+use sse_wire::{Event, EventStream, Hub, HubConfig, KeepAlive};
 use std::time::Duration;
 
-const ROOM: &str = "room";
-const CHAT: EventType = EventType::new("chat");
-const MAX_MESSAGE: usize = 4096;
-
-#[derive(Deserialize)]
-struct Sender {
-    name: Option<String>,
-}
+const MAX_MESSAGE: usize = 1 << 20;
+const MAX_ROOM_NAME: usize = 200;
 
 async fn send(
     State(hub): State<Hub>,
-    Query(sender): Query<Sender>,
+    Path(room): Path<String>,
     text: String,
-) -> impl IntoResponse {
-    if text.len() > MAX_MESSAGE {
-        return (
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "message too long\n".to_owned(),
-        );
+) -> Result<String, (StatusCode, &'static str)> {
+    if room.len() > MAX_ROOM_NAME {
+        return Err((StatusCode::BAD_REQUEST, "room name too long\n"));
     }
-    let name = sender.name.unwrap_or_else(|| "anonymous".to_owned());
-    let data = serde_json::json!({ "name": name, "text": text }).to_string();
-    let id = hub.publish(ROOM, Event::new().event(CHAT).data(data));
-    (StatusCode::OK, format!("{id}\n"))
+    if text.len() > MAX_MESSAGE {
+        return Err((StatusCode::PAYLOAD_TOO_LARGE, "message over 1 MiB\n"));
+    }
+    // The hub gives the id: a message never carries one of its own, so it cannot be refused.
+    match hub.publish(&room, Event::new().data(text)) {
+        Ok(published) => Ok(published.to_string()),
+        Err(_) => Err((StatusCode::INTERNAL_SERVER_ERROR, "not published\n")),
+    }
 }
 
-async fn sse(State(hub): State<Hub>, last_id: LastEventId) -> impl IntoResponse {
-    // Reconnect quickly after a drop: the missed messages wait in the hub's history.
-    let hint = futures_util::stream::once(async {
-        Encoded::from(Event::new().retry(Duration::from_millis(500)))
-    });
-    let messages = hint.chain(hub.subscribe([ROOM], last_id.as_bytes()));
-    EventStream::new(messages).keep_alive(KeepAlive::every(Duration::from_secs(15)))
+async fn events(
+    State(hub): State<Hub>,
+    Path(room): Path<String>,
+    last_id: LastEventId,
+) -> impl IntoResponse {
+    if room.len() > MAX_ROOM_NAME {
+        return (StatusCode::BAD_REQUEST, "room name too long\n").into_response();
+    }
+    let messages = hub.subscribe([room], last_id.as_bytes());
+    EventStream::new(messages)
+        .keep_alive(KeepAlive::every(Duration::from_secs(15)))
+        .into_response()
 }
 
 #[tokio::main]
@@ -70,28 +72,25 @@ async fn main() -> std::io::Result<()> {
             }
         }
     }
-    let hub = Hub::new(HubConfig::default().history(1000));
+    let hub = Hub::new(
+        HubConfig::default()
+            .history(1_000)
+            .history_bytes(4 << 20)
+            .hub_bytes(1 << 30),
+    );
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
     println!("Listening on http://{}/", listener.local_addr()?);
     let app = Router::new()
         .route("/", get(|| async { Html(PAGE) }))
-        .route("/send", post(send))
-        .route("/sse", get(sse))
+        .route("/rooms/{room}", post(send))
+        .route("/rooms/{room}/events", get(events))
+        // A message of 1 MiB, and the rest refused with 413 before it is read.
+        .layer(DefaultBodyLimit::max(MAX_MESSAGE))
         .with_state(hub);
-    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            stop_tx.send_replace(true);
-        }
-    });
-    let stopped = async move {
-        let mut stop_rx = stop_rx;
-        let _ = stop_rx.wait_for(|&stop| stop).await;
-    };
-    // Open streams never end by themselves, so they are not waited for on Ctrl-C.
     tokio::select! {
         served = axum::serve(listener, app) => served?,
-        () = stopped => {}
+        // Open streams never end by themselves, so they are not waited for on Ctrl-C.
+        _ = tokio::signal::ctrl_c() => {}
     }
     println!("Server stopped");
     Ok(())
@@ -105,52 +104,72 @@ const PAGE: &str = r#"<!doctype html>
 <style>
   body { font: 16px/1.5 system-ui, sans-serif; max-width: 36rem; margin: 2rem auto; color: #222; }
   #log { list-style: none; padding: 0; min-height: 12rem; border: 1px solid #ddd; border-radius: .5rem; }
-  #log li { padding: .25rem .75rem; border-bottom: 1px solid #f0f0f0; }
-  #log b { margin-right: .5rem; }
-  .state { display: inline-block; padding: 0 .6rem; border-radius: 1rem; background: #ffe08a; }
+  #log li { padding: .25rem .75rem; border-bottom: 1px solid #f0f0f0; white-space: pre-wrap; }
+  .state { display: inline-block; padding: 0 .6rem; border-radius: 1rem; background: #ffe08a; font-size: 1rem; }
   .state.open { background: #b7f0c0; }
-  form { display: flex; gap: .5rem; } #text { flex: 1; }
+  form { display: flex; gap: .5rem; margin: .5rem 0; } #text { flex: 1; }
 </style>
 </head>
 <body>
 <h1>sse-wire chat <span id="state" class="state">connecting</span></h1>
+<form id="picker">
+  <label for="room">Room</label>
+  <input id="room" list="rooms" value="lobby" size="12">
+  <datalist id="rooms"><option value="lobby"><option value="random"><option value="help"></datalist>
+  <button>Join</button>
+</form>
 <ul id="log"></ul>
 <form id="form">
-  <input id="name" placeholder="name" size="8">
   <input id="text" placeholder="message" autocomplete="off" autofocus>
   <button>Send</button>
 </form>
 <script>
   const log = document.getElementById("log");
   const stateEl = document.getElementById("state");
+  const roomEl = document.getElementById("room");
   window.messages = [];
-  const source = new EventSource("/sse");
+  let source = null;
+  let room = new URLSearchParams(location.search).get("room") || "lobby";
   const showState = () => {
-    const open = source.readyState === EventSource.OPEN;
+    const open = source && source.readyState === EventSource.OPEN;
     stateEl.textContent = open ? "open" : "reconnecting";
     stateEl.className = "state" + (open ? " open" : "");
   };
-  source.onopen = showState;
-  source.onerror = showState;
-  source.addEventListener("chat", (e) => {
-    const { name, text } = JSON.parse(e.data);
-    window.messages.push(text);
-    const li = document.createElement("li");
-    const who = document.createElement("b");
-    who.textContent = name;
-    li.append(who, document.createTextNode(text));
-    log.append(li);
-    showState();
-  });
-  source.addEventListener("reset", () => location.reload());
+  const join = (name) => {
+    if (source) source.close();
+    room = name;
+    roomEl.value = name;
+    history.replaceState(null, "", "?room=" + encodeURIComponent(name));
+    log.replaceChildren();
+    window.messages = [];
+    source = new EventSource("/rooms/" + encodeURIComponent(name) + "/events");
+    source.onopen = showState;
+    source.onerror = showState;
+    source.onmessage = (e) => {
+      window.messages.push(e.data);
+      const li = document.createElement("li");
+      li.textContent = e.data;
+      log.append(li);
+      showState();
+    };
+    source.addEventListener("reset", () => {
+      const li = document.createElement("li");
+      li.textContent = "(some messages could not be replayed)";
+      log.append(li);
+    });
+  };
+  document.getElementById("picker").onsubmit = (e) => {
+    e.preventDefault();
+    if (roomEl.value) join(roomEl.value);
+  };
   document.getElementById("form").onsubmit = async (e) => {
     e.preventDefault();
     const text = document.getElementById("text");
-    const name = document.getElementById("name").value || "anonymous";
     if (!text.value) return;
-    await fetch("/send?name=" + encodeURIComponent(name), { method: "POST", body: text.value });
+    await fetch("/rooms/" + encodeURIComponent(room), { method: "POST", body: text.value });
     text.value = "";
   };
+  join(room);
 </script>
 </body>
 </html>

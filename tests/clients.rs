@@ -368,14 +368,14 @@ impl Drop for Proxy {
     }
 }
 
-/// `POST /send` to the chat server, with a plain HTTP/1.1 request; returns the status line.
+/// `POST /rooms/lobby` to the chat server, with a plain HTTP/1.1 request; returns the status line.
 fn post_message(port: u16, text: &str) -> String {
     use std::io::Write;
     let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
     stream.set_read_timeout(Some(LIMIT)).unwrap();
     write!(
         stream,
-        "POST /send?name=test HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: text/plain\r\n\
+        "POST /rooms/lobby HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: text/plain\r\n\
          content-length: {}\r\nconnection: close\r\n\r\n{text}",
         text.len()
     )

@@ -451,6 +451,28 @@ macro_rules! integer_ids {
 }
 integer_ids!(u8 u16 u32 u64 usize i8 i16 i32 i64 isize);
 
+/// An id made by the crate from characters that hold no CR, LF or NUL (the hub's ids): setting
+/// it cannot fail.
+#[cfg(feature = "std")]
+pub(crate) struct CheckedId(pub(crate) Text);
+
+#[cfg(feature = "std")]
+impl sealed::Sealed for CheckedId {}
+#[cfg(feature = "std")]
+impl IntoId for CheckedId {
+    type Output = Event;
+    #[inline(always)]
+    fn set_on(self, mut event: Event) -> Event {
+        let id = put_str!(event.id, ID, Str::from(self.0));
+        debug_assert_eq!(
+            find_break_or_nul(id),
+            None,
+            "a checked id holds a break or NUL"
+        );
+        event
+    }
+}
+
 /// An event type checked when it is made: [`Event::event`] with one cannot fail.
 ///
 /// Make it in a `const` and a bad name is a compile error:

@@ -178,7 +178,7 @@ impl RedisHub {
         let mut writer = client
             .get_multiplexed_async_connection_with_config(&connection_config())
             .await?;
-        let hub = Hub::new(HubConfig::default().history(config.history));
+        let hub = Hub::mirroring(HubConfig::default().history(config.history));
         // What the stream holds now, oldest first, so that the reader goes on after it.
         let newest: StreamRangeReply = writer
             .xrevrange_count(&config.stream, "+", "-", config.history)
@@ -373,7 +373,8 @@ fn to_event(entry: StreamId, config: &RedisConfig) -> Option<(Id, Event)> {
 /// Publishes one entry into the local hub; returns its id.
 fn deliver(hub: &Hub, entry: StreamId, config: &RedisConfig) -> Option<Id> {
     let (id, event) = to_event(entry, config)?;
-    hub.publish(TOPIC, event);
+    // An entry delivered twice (after a reconnect) is refused as a duplicate: nothing to do.
+    let _ = hub.publish(TOPIC, event);
     Some(id)
 }
 

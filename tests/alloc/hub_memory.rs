@@ -32,7 +32,8 @@ pub fn a_stalled_subscriber_keeps_memory_bounded() {
     let payload = "x".repeat(100);
     let mut most = 0;
     for n in 0..1_000_000u64 {
-        hub.publish("t", Event::new().data(payload.as_str()));
+        hub.publish("t", Event::new().data(payload.as_str()))
+            .unwrap();
         if n == 0 {
             assert!(matches!(
                 Pin::new(&mut read_once).poll_next(&mut cx),
@@ -55,7 +56,7 @@ pub fn a_stalled_subscriber_keeps_memory_bounded() {
 
     // Both learn that they missed events, and are cut off.
     match Pin::new(&mut never_reads).poll_next(&mut cx) {
-        Poll::Ready(Some(e)) => assert!(e.as_bytes().starts_with(b"event: reset\nid: 999999\n")),
+        Poll::Ready(Some(e)) => assert!(e.as_bytes().starts_with(b"event: reset\nid: ")),
         other => panic!("{other:?}"),
     }
     assert!(matches!(

@@ -5,3 +5,4 @@ mod common;
 
 mod hub;
 mod redis;
+mod suite;

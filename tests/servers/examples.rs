@@ -432,3 +432,119 @@ async fn ctrl_c_ends_a_thousand_streams_promptly() {
         start.elapsed()
     );
 }
+
+/// `POST /rooms/{room}`: the message's id.
+async fn post_to_room(client: &reqwest::Client, server: &Server, room: &str, text: &str) -> String {
+    let response = timeout(
+        STEP,
+        client
+            .post(format!("{}/rooms/{room}", server.url))
+            .body(text.to_owned())
+            .send(),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    assert_eq!(response.status(), 200);
+    response.text().await.unwrap()
+}
+
+/// `GET /rooms/{room}/events`, after `last` when given (as the header, or in the query).
+async fn room_events(
+    client: &reqwest::Client,
+    server: &Server,
+    room: &str,
+    last: Option<&str>,
+    query: bool,
+) -> reqwest::Response {
+    let mut url = format!("{}/rooms/{room}/events", server.url);
+    let mut request = client.get(&url);
+    match (last, query) {
+        (Some(id), true) => {
+            url.push_str(&format!("?lastEventId={id}"));
+            request = client.get(&url);
+        }
+        (Some(id), false) => request = request.header("last-event-id", id),
+        (None, _) => {}
+    }
+    let response = timeout(STEP, request.send()).await.unwrap().unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "text/event-stream");
+    response
+}
+
+/// The chat's rooms: a message in one room never reaches another; a reader that comes back with
+/// its last id gets what it missed in its room, in order, though another room flooded meanwhile
+/// with more than a room's whole history.
+#[tokio::test]
+async fn chat_rooms_are_separate_and_replay_while_another_floods() {
+    let server = start("chat", &[]);
+    let client = reqwest::Client::new();
+    let quiet = room_events(&client, &server, "quiet", None, false).await;
+    let busy = room_events(&client, &server, "busy", None, false).await;
+    let first = post_to_room(&client, &server, "quiet", "hello\nthere").await;
+    post_to_room(&client, &server, "busy", "noise").await;
+    let got = events(quiet, Some(1)).await;
+    assert_eq!(
+        (
+            got[0].event.as_str(),
+            got[0].data.as_str(),
+            got[0].id.as_str()
+        ),
+        ("message", "hello\nthere", first.as_str())
+    );
+    let got = events(busy, Some(1)).await;
+    assert_eq!(
+        got[0].data, "noise",
+        "the busy room got its own message, not the quiet one's"
+    );
+
+    // Away: the busy room floods with 3,000 messages, the quiet room gets 3.
+    let flood: Vec<_> = (0..3_000)
+        .map(|n| {
+            let (client, server_url) = (client.clone(), server.url.clone());
+            async move {
+                client
+                    .post(format!("{server_url}/rooms/busy"))
+                    .body(format!("flood {n}"))
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+            }
+        })
+        .collect();
+    for status in futures_util::future::join_all(flood).await {
+        assert_eq!(status, 200);
+    }
+    for text in ["two", "three", "four"] {
+        post_to_room(&client, &server, "quiet", text).await;
+    }
+    for query in [false, true] {
+        let resumed = room_events(&client, &server, "quiet", Some(&first), query).await;
+        let got: Vec<_> = events(resumed, Some(3))
+            .await
+            .into_iter()
+            .map(|e| e.data)
+            .collect();
+        assert_eq!(got, ["two", "three", "four"], "query: {query}");
+    }
+    // An id from nowhere: the reset, with an id to go on from.
+    let reset = events(
+        room_events(&client, &server, "quiet", Some("nonsense"), false).await,
+        Some(1),
+    )
+    .await;
+    assert_eq!(reset[0].event, "reset");
+    assert!(!reset[0].id.is_empty());
+    // The page has the room picker.
+    let page = client
+        .get(format!("{}/", server.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("id=\"room\"") && page.contains("/rooms/"));
+}
