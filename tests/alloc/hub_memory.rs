@@ -68,3 +68,41 @@ pub fn a_stalled_subscriber_keeps_memory_bounded() {
         other => panic!("{other:?}"),
     }
 }
+
+/// Topic names a client makes up (a subscription to a one-off topic, a publish that ages out)
+/// are freed with the topic: 100,000 of them leave the hub holding what it held before, plus
+/// at most the bounded memory of the topics it remembers by name.
+pub fn one_off_topics_are_freed() {
+    let hub = Hub::new(HubConfig::default().max_age(std::time::Duration::from_millis(1)));
+    // Warm up: the hub's tables at their working size.
+    for n in 0..5_000 {
+        drop(hub.subscribe([format!("warm-{n}")], None));
+    }
+    let base = counting_alloc::live();
+    for n in 0..100_000u64 {
+        drop(hub.subscribe([format!("client-made-topic-{n}")], None));
+    }
+    let after_subscribes = counting_alloc::live() - base;
+    assert!(
+        after_subscribes <= 4096,
+        "{after_subscribes} bytes kept by 100,000 one-off subscriptions"
+    );
+    assert_eq!(hub.topics(), 0);
+
+    for n in 0..20_000u64 {
+        hub.publish(&format!("one-off-{n}"), Event::new().data("x"))
+            .unwrap();
+        if n % 1_000 == 999 {
+            std::thread::sleep(std::time::Duration::from_millis(2)); // the older ones age out
+        }
+    }
+    std::thread::sleep(std::time::Duration::from_millis(2));
+    hub.publish("last", Event::new().data("x")).unwrap();
+    assert_eq!(hub.topics(), 1);
+    // Up to 4,096 forgotten topics, by name, with a number each: bounded whatever the count.
+    let kept = counting_alloc::live() - base;
+    assert!(
+        kept <= 1 << 20,
+        "{kept} bytes kept after 20,000 one-off topics aged out"
+    );
+}

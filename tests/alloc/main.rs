@@ -14,4 +14,5 @@ fn allocation_counts_and_live_bytes() {
     alloc::allocations_per_event();
     memory::memory_held_by_the_stream();
     hub_memory::a_stalled_subscriber_keeps_memory_bounded();
+    hub_memory::one_off_topics_are_freed();
 }

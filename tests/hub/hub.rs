@@ -3,6 +3,7 @@
 
 use crate::suite::{self, datas, field, flood, ready, Backend};
 use futures_util::StreamExt;
+use proptest::prelude::*;
 use sse_wire::{Encoded, Event, EventStream, Hub, HubConfig, Subscription};
 use std::time::{Duration, Instant};
 
@@ -307,5 +308,166 @@ fn concurrent_publishers_and_reconnecting_subscribers() {
             }
         }
         assert_eq!(hub.subscribers(), 0);
+    }
+}
+
+/// One step of the model-checked run.
+#[derive(Debug, Clone)]
+enum Op {
+    Publish(usize),
+    /// Subscriber, topics (a bit mask over `TOPICS`), which id it sends.
+    Connect(usize, u8, IdKind),
+    Poll(usize, usize),
+    Disconnect(usize),
+}
+
+#[derive(Debug, Clone)]
+enum IdKind {
+    None,
+    /// Its own last id: what a client sends.
+    Last,
+    /// The id of the n-th event published (modulo the count), or `{epoch}-0`.
+    Old(usize),
+    Future(u64),
+    Malformed(usize),
+    PreviousRun(u64),
+}
+
+const TOPICS: [&str; 3] = ["a", "b", "c"];
+
+fn op() -> impl Strategy<Value = Op> {
+    let id = prop_oneof![
+        1 => Just(IdKind::None),
+        4 => Just(IdKind::Last),
+        2 => any::<usize>().prop_map(IdKind::Old),
+        1 => (1..1_000u64).prop_map(IdKind::Future),
+        1 => (0..5usize).prop_map(IdKind::Malformed),
+        1 => (0..50u64).prop_map(IdKind::PreviousRun),
+    ];
+    prop_oneof![
+        6 => (0..3usize).prop_map(Op::Publish),
+        2 => (0..3usize, 1..8u8, id).prop_map(|(s, t, i)| Op::Connect(s, t, i)),
+        4 => (0..3usize, 1..6usize).prop_map(|(s, n)| Op::Poll(s, n)),
+        1 => (0..3usize).prop_map(Op::Disconnect),
+    ]
+}
+
+/// A client as the model sees it.
+struct Client {
+    sub: Option<Subscription>,
+    topics: Vec<usize>,
+    /// Every event of its topics after this sequence number is owed to it.
+    after: u64,
+    /// Its id was not resumable: the reset comes first, naming this sequence number.
+    reset_first: Option<u64>,
+    last_id: Option<String>,
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    /// Random publishers over random topics, random subscribers that disconnect and resume with
+    /// random ids (their own, old, from the future, malformed, of a previous run): every
+    /// subscriber sees each event of its topics once, in order, or a reset that names where to
+    /// go on, and never a reset while nothing of its topics it was owed was evicted.
+    #[test]
+    fn every_event_once_in_order_or_a_reset_that_was_needed(
+        history in 1..6usize,
+        ops in proptest::collection::vec(op(), 1..150),
+    ) {
+        let hub = Hub::new(HubConfig::default().history(history));
+        let previous = Hub::default();
+        let epoch = {
+            let got = ready(&hub, &mut hub.subscribe(["x"], Some(b"?")));
+            field(&got[0], "id").unwrap().strip_suffix("-0").unwrap().to_owned()
+        };
+        let seq = |id: &str| -> u64 { id.rsplit_once('-').unwrap().1.parse().unwrap() };
+        // Published events: (sequence number, topic), and each topic's count.
+        let mut published: Vec<(u64, usize)> = Vec::new();
+        let evicted = |published: &[(u64, usize)], s: u64, t: usize| {
+            let later = published.iter().filter(|&&(q, u)| u == t && q > s).count();
+            later >= history
+        };
+        let mut clients: Vec<Client> = (0..3).map(|_| Client { sub: None, topics: vec![], after: 0, reset_first: None, last_id: None }).collect();
+        for op in ops {
+            let newest = published.last().map_or(0, |p| p.0);
+            match op {
+                Op::Publish(t) => {
+                    let p = hub.publish(TOPICS[t], Event::new().data(TOPICS[t])).unwrap();
+                    prop_assert_eq!(p.seq(), newest + 1);
+                    published.push((p.seq(), t));
+                }
+                Op::Connect(s, mask, kind) => {
+                    let client = &mut clients[s];
+                    client.sub = None;
+                    client.topics = (0..3).filter(|t| mask & (1 << t) != 0).collect();
+                    let id: Option<String> = match kind {
+                        IdKind::None => None,
+                        IdKind::Last => client.last_id.clone(),
+                        IdKind::Old(n) if published.is_empty() || n % 5 == 0 => Some(format!("{epoch}-0")),
+                        IdKind::Old(n) => Some(format!("{epoch}-{}", published[n % published.len()].0)),
+                        IdKind::Future(k) => Some(format!("{epoch}-{}", newest + k)),
+                        IdKind::Malformed(n) => Some(["", "garbage", &format!("{epoch}-01"), &format!("{epoch}--1"), &format!(" {epoch}-1")][n].to_owned()),
+                        IdKind::PreviousRun(k) => {
+                            let other = previous.publish("a", Event::new()).unwrap().to_string();
+                            Some(format!("{}-{k}", other.split_once('-').unwrap().0))
+                        }
+                    };
+                    let resumable = id.as_deref().and_then(|id| {
+                        let (e, n) = id.split_once('-')?;
+                        (e == epoch && (n == "0" || !n.starts_with('0'))).then_some(())?;
+                        let n: u64 = n.parse().ok()?;
+                        (n <= newest).then_some(())?;
+                        let lost = client.topics.iter().any(|&t| published.iter().any(|&(q, u)| u == t && q > n && evicted(&published, q, t)));
+                        (!lost).then_some(n)
+                    });
+                    match (&id, resumable) {
+                        (None, _) => { client.after = newest; client.reset_first = None; }
+                        (Some(_), Some(n)) => { client.after = n; client.reset_first = None; }
+                        (Some(_), None) => { client.after = newest; client.reset_first = Some(newest); }
+                    }
+                    let names: Vec<&str> = client.topics.iter().map(|&t| TOPICS[t]).collect();
+                    client.sub = Some(hub.subscribe(names, id.as_deref().map(str::as_bytes)));
+                }
+                Op::Disconnect(s) => clients[s].sub = None,
+                Op::Poll(s, n) => {
+                    let client = &mut clients[s];
+                    let Some(sub) = client.sub.as_mut() else { continue };
+                    for _ in 0..n {
+                        let got = suite::drain_one(sub);
+                        let owed: Vec<u64> = published.iter().filter(|&&(q, t)| q > client.after && client.topics.contains(&t)).map(|p| p.0).collect();
+                        let lost = published.iter().any(|&(q, t)| q > client.after && client.topics.contains(&t) && evicted(&published, q, t));
+                        let Some(event) = got.first() else {
+                            prop_assert!(client.reset_first.is_none(), "the reset was ready");
+                            prop_assert!(owed.is_empty(), "pending with {:?} owed", owed);
+                            break;
+                        };
+                        if event == "END" {
+                            prop_assert!(false, "ended without a reset before");
+                        }
+                        let id = field(event, "id").unwrap().to_owned();
+                        if field(event, "event") == Some("reset") {
+                            match client.reset_first.take() {
+                                Some(at) => prop_assert_eq!(seq(&id), at),
+                                None => {
+                                    prop_assert!(lost, "a reset with nothing lost; owed {:?}", owed);
+                                    prop_assert_eq!(seq(&id), newest);
+                                    // Cut off (`OnLag::Close`): the end, then it reconnects.
+                                    prop_assert_eq!(suite::drain_one(sub), ["END"]);
+                                    client.sub = None;
+                                }
+                            }
+                            client.after = seq(&id);
+                            client.last_id = Some(id);
+                            break;
+                        }
+                        prop_assert!(client.reset_first.is_none(), "an event before the reset");
+                        prop_assert_eq!(Some(seq(&id)), owed.first().copied(), "the next owed event");
+                        client.after = seq(&id);
+                        client.last_id = Some(id);
+                    }
+                }
+            }
+        }
     }
 }

@@ -272,7 +272,7 @@ pub fn a_lagging_subscriber_is_told_where_to_go_on<B: Backend>() {
     assert_eq!(datas(&ready(&hub, &mut slow)), ["t9"]);
 }
 
-fn drain_one<S: Stream<Item = sse_wire::Encoded> + Unpin>(sub: &mut S) -> Vec<String> {
+pub fn drain_one<S: Stream<Item = sse_wire::Encoded> + Unpin>(sub: &mut S) -> Vec<String> {
     let waker = noop_waker();
     let mut cx = Context::from_waker(&waker);
     match Pin::new(sub).poll_next(&mut cx) {
