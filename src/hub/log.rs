@@ -11,10 +11,11 @@
 //! * `order` lists every retained event, oldest first, as (sequence number, topic); entries
 //!   whose event has left already (or whose topic slot was reused) are skipped when met.
 //! * A subscriber reads each of its topics at a local number `next`; an event is unread when
-//!   its local number is at or after it. `unread` is the sum over its topics of
-//!   `published - next`. Its topics with unread events are `Queued` (in `queue`, keyed by the
-//!   sequence number of the first unread one) or `Dirty` (in `dirty`, not yet in `queue`);
-//!   the others are `Idle`, with `next == published`.
+//!   its local number is at or after it. When the hub has a `max_lag`, `unread` is the sum over
+//!   its topics of `published - next` (otherwise it is not kept). Its topics with unread events
+//!   are marked `Queued` (in `queue`, keyed by the sequence number of the first unread one) or
+//!   `Dirty` (in `dirty`, not yet in `queue`); the others are `Idle`, with `next == published`.
+//!   The mark is kept in the topic's `members`, where a publish finds it.
 
 use super::config::HubConfig;
 use crate::event::Encoded;
@@ -44,10 +45,10 @@ pub(super) struct Topic {
     bytes: usize,
     /// Events ever published to it.
     pub(super) published: u64,
+    pub(super) members: Vec<Member>,
     /// The sequence number of the newest event of this topic (or of a forgotten topic) that
     /// left the history: a resume from any later point misses nothing.
     pub(super) evicted_through: u64,
-    members: Vec<Member>,
 }
 
 impl Topic {
@@ -63,12 +64,15 @@ impl Topic {
     }
 }
 
-/// One subscriber of one topic, as the topic sees it.
+/// One subscriber of one topic, as the topic sees it. The mark lives here, not with the
+/// subscriber, so that a publish reads and writes only the topic's own array for subscribers
+/// that already know of unread events.
 #[derive(Clone, Copy)]
-struct Member {
+pub(super) struct Member {
     key: u32,
     /// The index of this topic in the subscriber's `reading`.
     index: u32,
+    pub(super) mark: Mark,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -81,20 +85,59 @@ pub(super) enum Mark {
 /// One topic, as a subscriber reads it.
 pub(super) struct Reading {
     pub(super) topic: u32,
-    member: u32,
+    /// Its index in the topic's `members`, where its mark is.
+    pub(super) member: u32,
     /// The local number of the next event to read.
     pub(super) next: u64,
-    pub(super) mark: Mark,
 }
 
-#[derive(Default)]
+/// The fields a publish touches come first, so that they share a cache line.
+#[repr(C)]
 pub(super) struct Slot {
     pub(super) waker: Option<Waker>,
-    pub(super) reading: Vec<Reading>,
+    pub(super) unread: u64,
+    /// The first `Dirty` topic (`NONE` if none): most subscribers have one topic, and this
+    /// spares a publish a visit to `dirty`'s buffer.
+    pub(super) dirty_first: u32,
     pub(super) dirty: Vec<u32>,
+    pub(super) reading: Vec<Reading>,
     /// (sequence number of the first unread event, index in `reading`), for `Queued` topics.
     pub(super) queue: BinaryHeap<Reverse<(u64, u32)>>,
-    pub(super) unread: u64,
+}
+
+impl Default for Slot {
+    fn default() -> Slot {
+        Slot {
+            waker: None,
+            unread: 0,
+            dirty_first: NONE,
+            dirty: Vec::new(),
+            reading: Vec::new(),
+            queue: BinaryHeap::new(),
+        }
+    }
+}
+
+/// No topic index.
+pub(super) const NONE: u32 = u32::MAX;
+
+impl Slot {
+    /// Adds topic `index` to the `Dirty` ones.
+    fn push_dirty(&mut self, index: u32) {
+        if self.dirty_first == NONE {
+            self.dirty_first = index;
+        } else {
+            self.dirty.push(index);
+        }
+    }
+
+    /// Takes one `Dirty` topic.
+    pub(super) fn pop_dirty(&mut self) -> Option<u32> {
+        if self.dirty_first != NONE {
+            return Some(core::mem::replace(&mut self.dirty_first, NONE));
+        }
+        self.dirty.pop()
+    }
 }
 
 #[derive(Default)]
@@ -266,23 +309,27 @@ impl State {
         seq
     }
 
-    /// Marks the subscribers of topic `index` as having one more unread event; their wakers.
-    pub(super) fn notify(&mut self, index: u32, wake: &mut Vec<Waker>) {
+    /// Marks the subscribers of topic `index` as having one more unread event (counted only
+    /// when `count` is set, for `max_lag`); their wakers. A subscriber whose mark is not `Idle`
+    /// was woken already and has not read this topic since: nothing to do for it.
+    pub(super) fn notify(&mut self, index: u32, count: bool, wake: &mut Vec<Waker>) {
         let State { topics, slots, .. } = self;
-        let Some(Some(topic)) = topics.get(index as usize) else {
+        let Some(Some(topic)) = topics.get_mut(index as usize) else {
             return;
         };
-        for member in &topic.members {
+        for member in &mut topic.members {
+            if member.mark != Mark::Idle && !count {
+                continue;
+            }
             let Some(Some(slot)) = slots.get_mut(member.key as usize) else {
                 continue;
             };
             slot.unread += 1;
-            let reading = &mut slot.reading[member.index as usize];
-            if reading.mark == Mark::Idle {
-                reading.mark = Mark::Dirty;
-                slot.dirty.push(member.index);
+            if member.mark == Mark::Idle {
+                member.mark = Mark::Dirty;
+                slot.push_dirty(member.index);
+                wake.extend(slot.waker.take());
             }
-            wake.extend(slot.waker.take());
         }
     }
 
@@ -389,19 +436,19 @@ impl State {
         let unread = topic.log.len() - topic.log.partition_point(|e| e.seq < from);
         let next = topic.published - unread as u64;
         let position = slot.reading.len() as u32;
+        let mark = if unread > 0 { Mark::Dirty } else { Mark::Idle };
         topic.members.push(Member {
             key,
             index: position,
+            mark,
         });
-        let mark = if unread > 0 { Mark::Dirty } else { Mark::Idle };
         slot.reading.push(Reading {
             topic: index,
             member: (topic.members.len() - 1) as u32,
             next,
-            mark,
         });
         if unread > 0 {
-            slot.dirty.push(position);
+            slot.push_dirty(position);
             slot.unread += unread as u64;
         }
     }
@@ -413,12 +460,13 @@ impl State {
             return;
         };
         for reading in &mut slot.reading {
-            if let Some(Some(topic)) = topics.get(reading.topic as usize) {
+            if let Some(Some(topic)) = topics.get_mut(reading.topic as usize) {
                 reading.next = topic.published;
+                topic.members[reading.member as usize].mark = Mark::Idle;
             }
-            reading.mark = Mark::Idle;
         }
         slot.dirty.clear();
+        slot.dirty_first = NONE;
         slot.queue.clear();
         slot.unread = 0;
     }

@@ -67,6 +67,7 @@ use alloc::vec::Vec;
 use id::{Epoch, PublishedId};
 use log::State;
 use std::collections::HashSet;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use std::time::Instant;
 
@@ -128,6 +129,8 @@ pub(crate) struct Shared {
     config: HubConfig,
     epoch: Epoch,
     state: Mutex<State>,
+    /// Threads waiting in [`Shared::lock`].
+    waiting: AtomicUsize,
     /// The reset event carries the newest event's own id instead of the hub's: for a hub
     /// that mirrors a shared log whose ids every instance knows.
     #[cfg(feature = "redis")]
@@ -136,11 +139,28 @@ pub(crate) struct Shared {
 
 impl Shared {
     fn lock(&self) -> MutexGuard<'_, State> {
+        self.waiting.fetch_add(1, Ordering::Relaxed);
         // Every change under the lock keeps the invariants step by step (see `log`), and a
         // panic inside it would be a bug in this module: go on with the state as it is.
-        self.state
+        let state = self
+            .state
             .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        self.waiting.fetch_sub(1, Ordering::Relaxed);
+        state
+    }
+
+    /// Releases the lock between two rounds of a long task, and lets whoever waits for it
+    /// (a publisher, say) go first: a mutex is not fair, and the thread that just released
+    /// it would otherwise take it again at once.
+    fn pause(&self, state: MutexGuard<'_, State>) {
+        drop(state);
+        for _ in 0..64 {
+            if self.waiting.load(Ordering::Relaxed) == 0 {
+                return;
+            }
+            std::thread::yield_now();
+        }
     }
 
     /// The state, locked, with events past their age evicted.
@@ -210,6 +230,7 @@ impl Hub {
             config,
             epoch: Epoch::new(),
             state: Mutex::new(State::new()),
+            waiting: AtomicUsize::new(0),
             #[cfg(feature = "redis")]
             reset_own: false,
         });
@@ -252,7 +273,7 @@ impl Hub {
         };
         let index = state.topic_or_new(topic);
         let seq = state.push(index, bytes, own_id.clone(), at);
-        state.notify(index, &mut wake);
+        state.notify(index, shared.config.max_lag.is_some(), &mut wake);
         state.evict(&shared.config, Some(index), at);
         drop(state);
         wake.into_iter().for_each(core::task::Waker::wake);
@@ -301,7 +322,7 @@ impl Hub {
             if round < TOPICS_PER_LOCK {
                 break;
             }
-            drop(state);
+            shared.pause(state);
             state = shared.lock();
         }
         let reset = reset.then(|| {
@@ -320,6 +341,7 @@ impl Hub {
             config,
             epoch: Epoch::new(),
             state: Mutex::new(State::new()),
+            waiting: AtomicUsize::new(0),
             reset_own: true,
         });
         Hub {

@@ -96,24 +96,27 @@ fn next(state: &mut State, key: u32, max_lag: Option<u64>, skip: &impl Fn(&str) 
         return Next::Lagged;
     }
     // Topics with new events join the queue at their first unread event.
-    while let Some(index) = slot.dirty.pop() {
-        let reading = &mut slot.reading[index as usize];
-        debug_assert_eq!(reading.mark, Mark::Dirty);
-        let Some(Some(topic)) = topics.get(reading.topic as usize) else {
+    while let Some(index) = slot.pop_dirty() {
+        let reading = &slot.reading[index as usize];
+        let Some(Some(topic)) = topics.get_mut(reading.topic as usize) else {
             continue;
         };
-        match topic.get(reading.next) {
-            Some(entry) => {
-                reading.mark = Mark::Queued;
-                slot.queue.push(Reverse((entry.seq, index)));
+        let first = topic.get(reading.next).map(|e| e.seq);
+        let lost = reading.next < topic.front();
+        let member = &mut topic.members[reading.member as usize];
+        debug_assert_eq!(member.mark, Mark::Dirty);
+        match first {
+            Some(seq) => {
+                member.mark = Mark::Queued;
+                slot.queue.push(Reverse((seq, index)));
             }
-            None if reading.next < topic.front() => return Next::Lagged,
-            None => reading.mark = Mark::Idle,
+            None if lost => return Next::Lagged,
+            None => member.mark = Mark::Idle,
         }
     }
     while let Some(Reverse((seq, index))) = slot.queue.pop() {
         let reading = &mut slot.reading[index as usize];
-        let Some(Some(topic)) = topics.get(reading.topic as usize) else {
+        let Some(Some(topic)) = topics.get_mut(reading.topic as usize) else {
             continue;
         };
         let Some(entry) = topic.get(reading.next) else {
@@ -122,17 +125,18 @@ fn next(state: &mut State, key: u32, max_lag: Option<u64>, skip: &impl Fn(&str) 
             return Next::Lagged;
         };
         debug_assert_eq!(entry.seq, seq, "the queue's key is the first unread event");
+        let bytes = (!entry.own_id.as_deref().is_some_and(skip)).then(|| entry.bytes.clone());
         reading.next += 1;
-        slot.unread -= 1;
-        match topic.get(reading.next) {
-            Some(after) => slot.queue.push(Reverse((after.seq, index))),
+        slot.unread = slot.unread.saturating_sub(1);
+        match topic.get(reading.next).map(|e| e.seq) {
+            Some(after) => slot.queue.push(Reverse((after, index))),
+            // Unread but gone: queued at its place, where the lag is then reported.
             None if reading.next < topic.published => slot.queue.push(Reverse((seq, index))),
-            None => reading.mark = Mark::Idle,
+            None => topic.members[reading.member as usize].mark = Mark::Idle,
         }
-        if entry.own_id.as_deref().is_some_and(skip) {
-            continue;
+        if let Some(bytes) = bytes {
+            return Next::Event(bytes);
         }
-        return Next::Event(entry.bytes.clone());
     }
     Next::Empty
 }
@@ -148,6 +152,12 @@ impl Stream for Subscription {
 impl Drop for Subscription {
     fn drop(&mut self) {
         // In rounds, so that publishers never wait long behind a subscriber of many topics.
-        while !self.shared.lock().leave(self.key, TOPICS_PER_LOCK) {}
+        loop {
+            let mut state = self.shared.lock();
+            if state.leave(self.key, TOPICS_PER_LOCK) {
+                break;
+            }
+            self.shared.pause(state);
+        }
     }
 }
