@@ -98,7 +98,7 @@
 //! | `lifecycle/` | [`Timer`], [`KeepAlive`], [`Lifetime`], [`Shutdown`], [`WriteTimeout`] |
 //! | `stream/` | [`EventStream`] and how it packs events into chunks |
 //! | `body.rs` | the framework glue: `http_body::Body`, axum, actix-web |
-//! | `hub/` | [`Hub`]: publish once, fan out, replay; its Redis backend |
+//! | `hub/` | [`Hub`]: topics with their own history, fan out, replay; its Redis backend |
 //! | `decode.rs` | [`decode`]: the other end, bytes in, the events a client dispatches out |
 //! | `headers.rs`, `scan.rs`, `text.rs`, `error.rs` | shared by both ends |
 //!
@@ -155,7 +155,7 @@ pub use event::{Encoded, Event, EventType, IntoEventType, IntoId};
 #[cfg(feature = "redis")]
 pub use hub::redis::{RedisConfig, RedisError, RedisHub, RedisSubscription};
 #[cfg(feature = "std")]
-pub use hub::{Hub, HubConfig, OnLag, Subscription};
+pub use hub::{Hub, HubConfig, HubError, OnLag, Published, Subscription};
 pub use lifecycle::keep_alive::{KeepAlive, MIN_PERIOD};
 pub use lifecycle::lifetime::Lifetime;
 #[cfg(feature = "std")]

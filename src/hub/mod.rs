@@ -98,7 +98,7 @@ const TOPICS_PER_LOCK: usize = 256;
 ///     let next = resumed.next().await.unwrap();
 ///     assert_eq!(next.as_bytes(), format!("id: {two}\ndata: two\n\n").as_str());
 /// });
-/// # Ok::<(), sse_wire::hub::HubError>(())
+/// # Ok::<(), sse_wire::HubError>(())
 /// ```
 #[derive(Clone)]
 pub struct Hub {

@@ -86,7 +86,7 @@ fn ids_are_epoch_and_sequence() {
     );
     assert!(matches!(
         hub.publish("t", Event::new().id("k").unwrap()).and_then(|_| hub.publish("u", Event::new().id("k").unwrap())),
-        Err(sse_wire::hub::HubError::DuplicateId { id }) if id == "k"
+        Err(sse_wire::HubError::DuplicateId { id }) if id == "k"
     ));
 }
 

@@ -66,7 +66,8 @@ async fn axum_kinds(kind: String, port: u16, period: Duration) {
         tokio::spawn(async move {
             let mut t = Box::pin(ticks(period));
             while let Some(n) = t.next().await {
-                publisher.publish(
+                // No own id: the hub's own, so never refused.
+                let _ = publisher.publish(
                     "t",
                     sse_wire::Event::new().data(format!("{n} {}", now_us())),
                 );
