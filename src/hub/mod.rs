@@ -226,13 +226,20 @@ impl Hub {
 
     /// A hub with the given limits.
     pub fn new(config: HubConfig) -> Hub {
+        Hub::with(config, false)
+    }
+
+    /// A hub whose resets carry the newest own id when `reset_own` (see `Shared`).
+    fn with(config: HubConfig, reset_own: bool) -> Hub {
+        #[cfg(not(feature = "redis"))]
+        let _ = reset_own; // only the Redis mirror resets to its own ids
         let shared = Arc::new(Shared {
             config,
             epoch: Epoch::new(),
             state: Mutex::new(State::new()),
             waiting: AtomicUsize::new(0),
             #[cfg(feature = "redis")]
-            reset_own: false,
+            reset_own,
         });
         Hub {
             handle: Arc::new(Handle { shared }),
@@ -251,9 +258,9 @@ impl Hub {
         let at = shared.config.max_age.map(|_| Instant::now());
         // An event with its own id is encoded before the lock; one that takes the hub's id
         // needs its sequence number first.
-        let (ready, event) = match own_id {
-            Some(_) => (Some(Encoded::from(event)), None),
-            None => (None, Some(event)),
+        let body: Result<Encoded, Event> = match own_id {
+            Some(_) => Ok(Encoded::from(event)),
+            None => Err(event),
         };
         let mut wake = Vec::new();
         let mut state = shared.lock();
@@ -264,13 +271,9 @@ impl Hub {
                 });
             }
         }
-        let bytes = match (ready, event) {
-            (Some(bytes), _) => bytes,
-            (None, Some(event)) => {
-                Encoded::from(event.id(CheckedId(shared.epoch.id(state.next_seq))))
-            }
-            (None, None) => unreachable!("the event is either encoded or kept"),
-        };
+        let bytes = body.unwrap_or_else(|event| {
+            Encoded::from(event.id(CheckedId(shared.epoch.id(state.next_seq))))
+        });
         let index = state.topic_or_new(topic);
         let seq = state.push(index, bytes, own_id.clone(), at);
         state.notify(index, shared.config.max_lag.is_some(), &mut wake);
@@ -337,16 +340,7 @@ impl Hub {
     /// the newest of them.
     #[cfg(feature = "redis")]
     pub(crate) fn mirroring(config: HubConfig) -> Hub {
-        let shared = Arc::new(Shared {
-            config,
-            epoch: Epoch::new(),
-            state: Mutex::new(State::new()),
-            waiting: AtomicUsize::new(0),
-            reset_own: true,
-        });
-        Hub {
-            handle: Arc::new(Handle { shared }),
-        }
+        Hub::with(config, true)
     }
 
     /// A subscription to `topics` that resumes after `last_event_id`, or `None` (and nothing
