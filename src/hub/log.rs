@@ -324,7 +324,9 @@ impl State {
             let Some(Some(slot)) = slots.get_mut(member.key as usize) else {
                 continue;
             };
-            slot.unread += 1;
+            if count {
+                slot.unread += 1;
+            }
             if member.mark == Mark::Idle {
                 member.mark = Mark::Dirty;
                 slot.push_dirty(member.index);

@@ -35,9 +35,10 @@
 //!
 //! # Cost
 //!
-//! Publishing touches the topic and its own subscribers only; a subscriber reads its next
-//! event in time independent of the number of topics (logarithmic in the number of its own
-//! topics with unread events). A resume looks its id up in an index, and a subscribe to many
+//! Publishing touches the topic and its own subscribers only; a subscriber finds its next
+//! event without looking at other topics (in steps logarithmic in the number of its own topics
+//! with unread events). What still grows with the number of topics is memory traffic: with
+//! many, each step is likelier to miss the cache (BENCHMARKS.md has the figures). A resume looks its id up in an index, and a subscribe to many
 //! topics registers them in short rounds, so a publisher never waits long behind either.
 //!
 //! # Memory

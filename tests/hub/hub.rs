@@ -381,7 +381,6 @@ proptest! {
             let got = ready(&hub, &mut hub.subscribe(["x"], Some(b"?")));
             field(&got[0], "id").unwrap().strip_suffix("-0").unwrap().to_owned()
         };
-        let seq = |id: &str| -> u64 { id.rsplit_once('-').unwrap().1.parse().unwrap() };
         // Published events: (sequence number, topic), and each topic's count.
         let mut published: Vec<(u64, usize)> = Vec::new();
         let evicted = |published: &[(u64, usize)], s: u64, t: usize| {
@@ -448,22 +447,22 @@ proptest! {
                         let id = field(event, "id").unwrap().to_owned();
                         if field(event, "event") == Some("reset") {
                             match client.reset_first.take() {
-                                Some(at) => prop_assert_eq!(seq(&id), at),
+                                Some(at) => prop_assert_eq!(seq_of(&id), at),
                                 None => {
                                     prop_assert!(lost, "a reset with nothing lost; owed {:?}", owed);
-                                    prop_assert_eq!(seq(&id), newest);
+                                    prop_assert_eq!(seq_of(&id), newest);
                                     // Cut off (`OnLag::Close`): the end, then it reconnects.
                                     prop_assert_eq!(suite::drain_one(sub), ["END"]);
                                     client.sub = None;
                                 }
                             }
-                            client.after = seq(&id);
+                            client.after = seq_of(&id);
                             client.last_id = Some(id);
                             break;
                         }
                         prop_assert!(client.reset_first.is_none(), "an event before the reset");
-                        prop_assert_eq!(Some(seq(&id)), owed.first().copied(), "the next owed event");
-                        client.after = seq(&id);
+                        prop_assert_eq!(Some(seq_of(&id)), owed.first().copied(), "the next owed event");
+                        client.after = seq_of(&id);
                         client.last_id = Some(id);
                     }
                 }

@@ -279,6 +279,15 @@ async fn counter_survives_bad_last_event_id() {
 /// Ctrl-C (SIGINT) with a stream open: the stream sends its last event (a comment and a
 /// `retry`, through `sse_wire::Shutdown`), ends cleanly (the body completes, no error), and the
 /// server exits by itself, instead of waiting for a stream that never ends.
+/// Sends the server process SIGINT, as Ctrl-C in its terminal would.
+fn ctrl_c(server: &Server) {
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &server.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
 async fn check_ctrl_c(name: &str) {
     let server = start(name, &["--interval-ms", "60000"]);
     let response = open(&server, None).await;
@@ -288,11 +297,7 @@ async fn check_ctrl_c(name: &str) {
         let chunk = timeout(STEP, body.next()).await.unwrap().unwrap().unwrap();
         seen.extend_from_slice(&chunk);
     }
-    let status = std::process::Command::new("kill")
-        .args(["-INT", &server.child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
+    ctrl_c(&server);
     let mut rest = Vec::new();
     loop {
         let next = timeout(Duration::from_secs(5), body.next())
@@ -392,11 +397,7 @@ async fn ctrl_c_ends_a_thousand_streams_promptly() {
         open.push(timeout(STEP, c).await.unwrap().unwrap());
     }
     let start = Instant::now();
-    let status = std::process::Command::new("kill")
-        .args(["-INT", &server.child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
+    ctrl_c(&server);
     let mut ends = Vec::new();
     for (mut socket, mut seen) in open {
         ends.push(tokio::spawn(async move {
@@ -434,12 +435,17 @@ async fn ctrl_c_ends_a_thousand_streams_promptly() {
 }
 
 /// `POST /rooms/{room}`: the message's id.
-async fn post_to_room(client: &reqwest::Client, server: &Server, room: &str, text: &str) -> String {
+async fn post_to_room(
+    client: &reqwest::Client,
+    server: &Server,
+    room: &str,
+    text: impl Into<String>,
+) -> String {
     let response = timeout(
         STEP,
         client
             .post(format!("{}/rooms/{room}", server.url))
-            .body(text.to_owned())
+            .body(text.into())
             .send(),
     )
     .await
@@ -457,16 +463,12 @@ async fn room_events(
     last: Option<&str>,
     query: bool,
 ) -> reqwest::Response {
-    let mut url = format!("{}/rooms/{room}/events", server.url);
-    let mut request = client.get(&url);
-    match (last, query) {
-        (Some(id), true) => {
-            url.push_str(&format!("?lastEventId={id}"));
-            request = client.get(&url);
-        }
-        (Some(id), false) => request = request.header("last-event-id", id),
-        (None, _) => {}
-    }
+    let url = format!("{}/rooms/{room}/events", server.url);
+    let request = match (last, query) {
+        (Some(id), true) => client.get(format!("{url}?lastEventId={id}")),
+        (Some(id), false) => client.get(url).header("last-event-id", id),
+        (None, _) => client.get(url),
+    };
     let response = timeout(STEP, request.send()).await.unwrap().unwrap();
     assert_eq!(response.status(), 200);
     assert_eq!(response.headers()["content-type"], "text/event-stream");
@@ -500,23 +502,8 @@ async fn chat_rooms_are_separate_and_replay_while_another_floods() {
     );
 
     // Away: the busy room floods with 3,000 messages, the quiet room gets 3.
-    let flood: Vec<_> = (0..3_000)
-        .map(|n| {
-            let (client, server_url) = (client.clone(), server.url.clone());
-            async move {
-                client
-                    .post(format!("{server_url}/rooms/busy"))
-                    .body(format!("flood {n}"))
-                    .send()
-                    .await
-                    .unwrap()
-                    .status()
-            }
-        })
-        .collect();
-    for status in futures_util::future::join_all(flood).await {
-        assert_eq!(status, 200);
-    }
+    let flood = (0..3_000).map(|n| post_to_room(&client, &server, "busy", format!("flood {n}")));
+    futures_util::future::join_all(flood).await;
     for text in ["two", "three", "four"] {
         post_to_room(&client, &server, "quiet", text).await;
     }
