@@ -19,6 +19,7 @@ use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse};
 use axum::routing::{get, post};
+use axum::serve::ListenerExt;
 use axum::Router;
 use sse_wire::headers::LastEventId;
 use sse_wire::{Event, EventStream, Hub, HubConfig, KeepAlive};
@@ -87,6 +88,12 @@ async fn main() -> std::io::Result<()> {
         // A message of 1 MiB, and the rest refused with 413 before it is read.
         .layer(DefaultBodyLimit::max(MAX_MESSAGE))
         .with_state(hub);
+    // HTTP/1.1 and h2c on one port; each message written at once (no Nagle delay).
+    let listener = listener.tap_io(|tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            eprintln!("TCP_NODELAY not set: {e}");
+        }
+    });
     tokio::select! {
         served = axum::serve(listener, app) => served?,
         // Open streams never end by themselves, so they are not waited for on Ctrl-C.

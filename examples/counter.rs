@@ -1,13 +1,15 @@
 //! The ticking counter on axum: `cargo run --example counter`, then open the printed URL.
 //!
 //! The `/sse` contract (shared by `counter_hyper`, `counter_actix` and `counter_std`) is
-//! described in `examples/common/mod.rs`.
+//! described in `examples/common/mod.rs`. It serves HTTP/1.1 and HTTP/2 without TLS (h2c) on one
+//! port: `axum::serve` does both when axum's `http2` feature is on.
 
 mod common;
 
 use axum::extract::State;
 use axum::response::{Html, IntoResponse};
 use axum::routing::get;
+use axum::serve::ListenerExt;
 use axum::Router;
 use common::Config;
 use futures_util::StreamExt;
@@ -109,13 +111,29 @@ async fn main() -> std::io::Result<()> {
         .route("/sse", get(sse))
         .with_state(App {
             config,
-            shutdown,
+            shutdown: shutdown.clone(),
             ends,
             hub,
         });
-    axum::serve(listener, app)
-        .with_graceful_shutdown(stopped)
-        .await?;
+    let shutdown_flag = shutdown;
+    // Each event is written as soon as it is produced; without TCP_NODELAY, Nagle's algorithm
+    // holds a small write until the previous one is acknowledged (up to 40 ms with delayed ACKs).
+    let listener = listener.tap_io(|tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            eprintln!("TCP_NODELAY not set: {e}");
+        }
+    });
+    let served = axum::serve(listener, app).with_graceful_shutdown(stopped);
+    // An HTTP/2 stream whose client stopped reading waits on flow control, not on the socket, so
+    // it would hold graceful shutdown forever: give connections a grace period, then exit.
+    let grace = async {
+        common::wait_for_shutdown(shutdown_flag.subscribe()).await;
+        tokio::time::sleep(common::SHUTDOWN_GRACE).await;
+    };
+    tokio::select! {
+        served = served => served?,
+        () = grace => eprintln!("connections still open after {:?}; exiting anyway", common::SHUTDOWN_GRACE),
+    }
     println!("Server stopped");
     Ok(())
 }

@@ -27,6 +27,11 @@ use std::time::Duration;
 /// The `retry` hint on each stream's first event.
 pub const RETRY: Duration = Duration::from_millis(2000);
 
+/// How long a server waits, once shut down, for its connections to finish before it exits: an
+/// HTTP/2 stream whose client stopped reading waits on flow control, not on the socket, so no
+/// write timeout ends it and it would hold graceful shutdown forever.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
 /// Command-line settings shared by the examples.
 #[derive(Debug, Clone)]
 pub struct Config {
