@@ -10,6 +10,8 @@
 //! Results per client are written to `target/client-compat/`.
 
 mod common;
+#[path = "common/tls_counter.rs"]
+mod tls_counter;
 
 use common::Server;
 use serde_json::{json, Value};
@@ -297,6 +299,50 @@ fn counter_page(example: &str) {
         let len = std::fs::metadata(target_dir().join(&png)).unwrap().len();
         assert!(len > 1000, "{png} is {len} bytes");
     }
+}
+
+/// The counter page over TLS with ALPN `h2` in Chromium: its `EventSource` runs over HTTP/2
+/// (the protocol DevTools reports, and the version the server saw), counts in order, and its
+/// reconnections after each stream's end (about every second) resume after the last id over
+/// the same connection.
+#[test]
+#[ignore = "needs chromium and node: cargo test --test clients -- --ignored"]
+fn counter_page_over_tls_http2_in_chromium() {
+    let server = tls_counter::start();
+    let screenshot = target_dir().join("counter-h2.png");
+    let (mut browser, mut lines) = browser_script(&[
+        "counter_h2_browser.mjs",
+        &server.url,
+        screenshot.to_str().unwrap(),
+    ]);
+    let mut next = |prefix: &str| -> Vec<String> {
+        let line = lines
+            .next()
+            .unwrap_or_else(|| panic!("browser script ended before {prefix}"));
+        let rest = line
+            .strip_prefix(prefix)
+            .unwrap_or_else(|| panic!("expected {prefix}, got {line}"));
+        rest.split_whitespace().map(str::to_owned).collect()
+    };
+    let counts: Vec<u64> = next("COUNTS ").iter().map(|n| n.parse().unwrap()).collect();
+    let protocols = next("PROTOCOLS ");
+    assert!(browser.wait().unwrap().success());
+    assert_eq!(counts, (0..counts.len() as u64).collect::<Vec<_>>());
+    let seen = server.seen.lock().unwrap();
+    assert!(seen.sse.len() >= 2, "reconnected: {seen:?}");
+    let first_connection = seen.sse[0].1;
+    assert!(
+        seen.sse.iter().all(|&(version, connection)| {
+            version == hyper::Version::HTTP_2 && connection == first_connection
+        }),
+        "every stream over HTTP/2, on one connection: {seen:?}"
+    );
+    assert!(
+        protocols.len() >= 2 && protocols.iter().all(|p| p == "h2"),
+        "{protocols:?}"
+    );
+    let len = std::fs::metadata(&screenshot).unwrap().len();
+    assert!(len > 1000, "screenshot is {len} bytes");
 }
 
 /// A TCP proxy on loopback whose connections the test can cut, as a network blip would.

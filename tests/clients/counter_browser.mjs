@@ -6,32 +6,12 @@
 //   "DISCONNECTED <n>"  the connection dropped after count n (the test restarts the server)
 //   "RESUMED <n> <m>"   after reconnecting, the first count shown was m
 import { chromium } from "playwright-core";
-import { launchOptions, until as waitFor } from "./chromium.mjs";
+import { launchOptions, readCounter, recordCounts, until as waitFor } from "./chromium.mjs";
 
 const [url, screenshot] = process.argv.slice(2);
 const browser = await chromium.launch(launchOptions());
 const deadline = Date.now() + 30000;
-// The count shown, or -1 before the first one.
-const read = (page) =>
-  page.evaluate(() => ({
-    count: /^\d+$/.test(document.getElementById("count").textContent)
-      ? Number(document.getElementById("count").textContent)
-      : -1,
-    state: document.getElementById("state").textContent,
-    lastId: document.getElementById("last-id").textContent,
-    shown: window.shownCounts ?? [],
-  }));
-// Every count the page shows, recorded by the page itself as it changes (installed before the
-// page loads): polling the text from here could miss a count on a loaded machine.
-const recordCounts = () => {
-  window.shownCounts = [];
-  new MutationObserver(() => {
-    const text = document.getElementById("count")?.textContent ?? "";
-    if (!/^\d+$/.test(text)) return;
-    const count = Number(text);
-    if (window.shownCounts.at(-1) !== count) window.shownCounts.push(count);
-  }).observe(document, { childList: true, characterData: true, subtree: true });
-};
+const read = readCounter;
 const until = (page, test) => waitFor(page, read, test, deadline);
 try {
   const page = await browser.newPage({ viewport: { width: 640, height: 480 } });
