@@ -1,9 +1,10 @@
 //! Real clients nobody on this team wrote, over HTTP on loopback: headless Chromium's
 //! `EventSource`, Node's `eventsource` (npm) and Python's `httpx-sse` (PyPI) read the corpus in
 //! `tests/corpus/events.json` from the `corpus_server` example, and what each dispatched is
-//! compared with the corpus's expectations, case by case.
+//! compared with the corpus's expectations, case by case. Chromium also runs the counter page
+//! over TLS with HTTP/2, and nginx proxies the counter.
 //!
-//! These tests need the clients installed (`.ci/run` does it: `apt-get install chromium`,
+//! These tests need the clients installed (`.ci/run` does it: `apt-get install chromium nginx`,
 //! `npm ci --prefix tests/clients`, `pip install -r tests/clients/requirements.txt`), so they
 //! are `#[ignore]`d in a plain `cargo test` and run with
 //! `cargo test --test clients -- --ignored`. There, a missing client fails the test.
@@ -18,6 +19,8 @@ use serde_json::{json, Value};
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 const LIMIT: Duration = Duration::from_secs(60);
@@ -343,6 +346,264 @@ fn counter_page_over_tls_http2_in_chromium() {
     );
     let len = std::fs::metadata(&screenshot).unwrap().len();
     assert!(len > 1000, "screenshot is {len} bytes");
+}
+
+/// nginx as a reverse proxy in front of the counter, configured as the README says
+/// (`proxy_http_version 1.1`, `Connection ""`, buffering left on), stopped when dropped.
+struct Nginx {
+    child: std::process::Child,
+    port: u16,
+    _dir: TempDir,
+}
+
+impl Drop for Nginx {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A directory removed when dropped.
+struct TempDir(PathBuf);
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+impl Nginx {
+    /// Proxies `/` to `upstream` with a 2 s `proxy_read_timeout`, and `/buffered/` the same way
+    /// but ignoring the `X-Accel-Buffering` header, as if the server did not send it.
+    fn start(upstream: u16) -> Nginx {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let dir =
+            std::env::temp_dir().join(format!("sse-wire-nginx-{}-{port}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let d = dir.display();
+        let config = format!(
+            "daemon off; master_process off; worker_processes 1; pid {d}/nginx.pid;
+error_log {d}/error.log;
+events {{ worker_connections 64; }}
+http {{
+  access_log off;
+  client_body_temp_path {d}; proxy_temp_path {d}; fastcgi_temp_path {d};
+  uwsgi_temp_path {d}; scgi_temp_path {d};
+  server {{
+    listen 127.0.0.1:{port};
+    proxy_http_version 1.1;
+    proxy_set_header Connection \"\";
+    proxy_read_timeout 2s;
+    # What nginx may buffer on disk for a client that falls behind: 1 GiB by default, capped
+    # here to spare the test machine's disk.
+    proxy_max_temp_file_size 64m;
+    location / {{ proxy_pass http://127.0.0.1:{upstream}; }}
+    location /buffered/ {{
+      proxy_pass http://127.0.0.1:{upstream}/;
+      proxy_ignore_headers X-Accel-Buffering;
+    }}
+  }}
+}}
+"
+        );
+        std::fs::write(dir.join("nginx.conf"), config).unwrap();
+        let child = Command::new("nginx")
+            .arg("-p")
+            .arg(&dir)
+            .arg("-c")
+            .arg(dir.join("nginx.conf"))
+            .arg("-e")
+            .arg(dir.join("error.log"))
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("nginx (see .ci/run)");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "nginx did not start");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Nginx {
+            child,
+            port,
+            _dir: TempDir(dir),
+        }
+    }
+
+    /// Sends `GET path` and returns the connection, to read the response from as it comes.
+    fn get(&self, path: &str) -> std::net::TcpStream {
+        use std::io::Write;
+        let mut tcp = std::net::TcpStream::connect(("127.0.0.1", self.port)).unwrap();
+        write!(tcp, "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").unwrap();
+        tcp
+    }
+}
+
+/// Reads from `tcp` until `want` has arrived (returns how long that took) or `limit` passes
+/// (returns `None`); `None` too if the connection ends first. `seen` collects what arrived.
+fn read_until(
+    tcp: &mut std::net::TcpStream,
+    want: &str,
+    limit: Duration,
+    seen: &mut Vec<u8>,
+) -> Option<Duration> {
+    let started = Instant::now();
+    let mut buf = [0; 4096];
+    while !String::from_utf8_lossy(seen).contains(want) {
+        let left = limit.checked_sub(started.elapsed())?;
+        tcp.set_read_timeout(Some(left.max(Duration::from_millis(1))))
+            .unwrap();
+        match tcp.read(&mut buf) {
+            Ok(0) => return None,
+            Ok(n) => seen.extend_from_slice(&buf[..n]),
+            Err(_) => return None,
+        }
+    }
+    Some(started.elapsed())
+}
+
+/// Behind nginx: each event passes at once because the stream says `X-Accel-Buffering: no`
+/// (without the header nginx holds the first event in its buffer), and keep-alive comments
+/// shorter than `proxy_read_timeout` keep an idle stream open, which nginx otherwise ends.
+#[test]
+#[ignore = "needs nginx: cargo test --test clients -- --ignored"]
+fn nginx_passes_events_at_once_and_keep_alive_outlives_its_timeout() {
+    // One event at once, then every 1.5 s; comments every 500 ms.
+    let counter = serve(
+        "counter",
+        &[
+            "--port",
+            "0",
+            "--interval-ms",
+            "1500",
+            "--keep-alive-ms",
+            "500",
+        ],
+    );
+    let nginx = Nginx::start(counter.port());
+
+    let mut seen = Vec::new();
+    let mut tcp = nginx.get("/sse");
+    let first = read_until(
+        &mut tcp,
+        "data: Message 0",
+        Duration::from_secs(5),
+        &mut seen,
+    );
+    assert!(
+        first.is_some_and(|t| t < Duration::from_millis(1000)),
+        "{first:?}"
+    );
+    assert!(!String::from_utf8_lossy(&seen).contains("Message 1"));
+    // Idle but for comments, past the 2 s read timeout, and still streaming.
+    let later = read_until(
+        &mut tcp,
+        "data: Message 3",
+        Duration::from_secs(8),
+        &mut seen,
+    );
+    assert!(later.is_some(), "{}", String::from_utf8_lossy(&seen));
+
+    // Without the header, nginx (1.22 here) forwards each event at once as well, while the
+    // client keeps up.
+    let mut buffered = Vec::new();
+    let mut tcp = nginx.get("/buffered/sse");
+    let first = read_until(
+        &mut tcp,
+        "data: Message 0",
+        Duration::from_secs(5),
+        &mut buffered,
+    );
+    assert!(
+        first.is_some_and(|t| t < Duration::from_millis(1000)),
+        "{first:?}"
+    );
+    assert!(!String::from_utf8_lossy(&buffered).contains("Message 1"));
+    drop(nginx);
+
+    // Comments rarer than the read timeout: nginx ends the idle stream.
+    let quiet = serve(
+        "counter",
+        &[
+            "--port",
+            "0",
+            "--interval-ms",
+            "60000",
+            "--keep-alive-ms",
+            "60000",
+        ],
+    );
+    let nginx = Nginx::start(quiet.port());
+    let mut seen = Vec::new();
+    let mut tcp = nginx.get("/sse");
+    assert!(read_until(
+        &mut tcp,
+        "data: Message 0",
+        Duration::from_secs(5),
+        &mut seen
+    )
+    .is_some());
+    let started = Instant::now();
+    assert!(read_until(&mut tcp, "never", Duration::from_secs(6), &mut seen).is_none());
+    let ended = started.elapsed();
+    assert!(
+        ended > Duration::from_millis(1500) && ended < Duration::from_secs(5),
+        "nginx ended the idle stream after {ended:?}"
+    );
+    drop(nginx);
+
+    // A client that stops reading: with `X-Accel-Buffering: no` nginx takes from the server
+    // only what the client takes, so the server's back-pressure holds; without it, nginx reads
+    // on and buffers the backlog itself (to disk, up to `proxy_max_temp_file_size`).
+    let (upstream, written) = flood_upstream();
+    let nginx = Nginx::start(upstream);
+    let _stalled_no = nginx.get("/no");
+    let _stalled_default = nginx.get("/default");
+    std::thread::sleep(Duration::from_secs(3));
+    let (no, default) = (written[0].load(SeqCst), written[1].load(SeqCst));
+    println!("stalled client behind nginx, 3 s: {no} bytes taken from the server with X-Accel-Buffering: no, {default} without");
+    assert!(no < 16 << 20, "{no}");
+    assert!(default > 4 * no, "{default} vs {no}");
+}
+
+/// A raw HTTP/1.1 server that sends 1 KiB events as fast as it can write them, on `/no` with
+/// `X-Accel-Buffering: no` and on `/default` without; counts the bytes written for each.
+fn flood_upstream() -> (u16, Arc<[AtomicUsize; 2]>) {
+    use std::io::Write;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let written = Arc::new([AtomicUsize::new(0), AtomicUsize::new(0)]);
+    let counters = written.clone();
+    std::thread::spawn(move || {
+        for tcp in listener.incoming() {
+            let (mut tcp, counters) = (tcp.unwrap(), counters.clone());
+            std::thread::spawn(move || {
+                let mut head = [0; 2048];
+                let n = tcp.read(&mut head).unwrap_or(0);
+                let accel_no = String::from_utf8_lossy(&head[..n]).starts_with("GET /no ");
+                let extra = if accel_no {
+                    "x-accel-buffering: no\r\n"
+                } else {
+                    ""
+                };
+                let response = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\n{extra}connection: close\r\n\r\n"
+                );
+                let event = format!("data: {}\n\n", "x".repeat(1016));
+                let counter = &counters[usize::from(!accel_no)];
+                if tcp.write_all(response.as_bytes()).is_err() {
+                    return;
+                }
+                while tcp.write_all(event.as_bytes()).is_ok() {
+                    counter.fetch_add(event.len(), SeqCst);
+                }
+            });
+        }
+    });
+    (port, written)
 }
 
 /// A TCP proxy on loopback whose connections the test can cut, as a network blip would.
