@@ -777,3 +777,106 @@ async fn counter_examples_serve_fifty_h2c_streams() {
         }
     }
 }
+
+/// A client that vanishes without closing (its connection frozen: nothing read, nothing
+/// answered, the socket left open) is found by the server's HTTP/2 PING keep-alive, which drops
+/// the connection and the stream's producer; without PINGs the producer is still held.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ping_keep_alive_finds_a_vanished_client() {
+    for pings in [true, false] {
+        let probe = Arc::new(Probe::default());
+        let server_probe = probe.clone();
+        let server = Server::start(
+            |builder| {
+                if pings {
+                    builder
+                        .http2()
+                        .timer(hyper_util::rt::TokioTimer::new())
+                        .keep_alive_interval(Duration::from_millis(200))
+                        .keep_alive_timeout(Duration::from_millis(200));
+                }
+            },
+            move |_, ends| {
+                let events =
+                    tokio_stream_ticks(Duration::from_millis(100)).map(|k| numbered("p", k, 0));
+                sse(probed(server_probe.clone(), events), ends)
+            },
+        )
+        .await;
+        let frozen = Arc::new(AtomicBool::new(false));
+        let tcp = Frozen {
+            tcp: tokio::net::TcpStream::connect(server.addr).await.unwrap(),
+            frozen: frozen.clone(),
+        };
+        let (sender, connection) = hyper::client::conn::http2::Builder::new(TokioExecutor::new())
+            .handshake::<_, Empty<Bytes>>(TokioIo::new(tcp))
+            .await
+            .unwrap();
+        let _connection = tokio::spawn(connection);
+        let mut events = events(get(&sender, "/", None).await);
+        assert_eq!(take(&mut events, 1).await, expected("p", 0, 1));
+        frozen.store(true, Ordering::SeqCst);
+        if pings {
+            let took = probe.wait_dropped().await;
+            println!("vanished client dropped {took:?} after it froze (PING every 200 ms)");
+        } else {
+            tokio::time::sleep(Duration::from_secs(2)).await;
+            assert!(!probe.dropped.load(Ordering::SeqCst), "held without PINGs");
+        }
+        drop(events);
+        let _ = server.shut_down().await;
+    }
+}
+
+/// A client's socket that, once `frozen` is set, is neither read nor written again, and stays
+/// open: a peer that vanished without closing (a closed laptop, a NAT that forgot the flow).
+struct Frozen {
+    tcp: tokio::net::TcpStream,
+    frozen: Arc<AtomicBool>,
+}
+
+impl tokio::io::AsyncRead for Frozen {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        match self.frozen.load(Ordering::SeqCst) {
+            true => std::task::Poll::Pending,
+            false => std::pin::Pin::new(&mut self.tcp).poll_read(cx, buf),
+        }
+    }
+}
+
+impl tokio::io::AsyncWrite for Frozen {
+    fn poll_write(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        match self.frozen.load(Ordering::SeqCst) {
+            true => std::task::Poll::Pending,
+            false => std::pin::Pin::new(&mut self.tcp).poll_write(cx, buf),
+        }
+    }
+
+    fn poll_flush(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        match self.frozen.load(Ordering::SeqCst) {
+            true => std::task::Poll::Pending,
+            false => std::pin::Pin::new(&mut self.tcp).poll_flush(cx),
+        }
+    }
+
+    fn poll_shutdown(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        match self.frozen.load(Ordering::SeqCst) {
+            true => std::task::Poll::Pending,
+            false => std::pin::Pin::new(&mut self.tcp).poll_shutdown(cx),
+        }
+    }
+}
