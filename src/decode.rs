@@ -254,9 +254,10 @@ impl Decoder {
     pub fn push(&mut self, chunk: impl Into<Bytes>) {
         let chunk = chunk.into();
         let input = &mut self.input;
-        // A data line still in the old chunk is shared before the chunk goes.
+        // A data line still in the old chunk is copied before the chunk goes: a slice would keep
+        // the whole chunk alive, unseen by `buffered`, however small the line.
         if let Data::InChunk(start, end) = self.fields.data {
-            self.fields.data = Data::Shared(input.chunk.slice(start..end));
+            self.fields.data = Data::Shared(Bytes::copy_from_slice(&input.chunk[start..end]));
         }
         if input.at < input.chunk.len() {
             // Events not taken yet: keep the unread rest by joining it to the new chunk.
@@ -458,12 +459,15 @@ impl Fields {
         };
         match name {
             b"data" => {
+                // Checked before the line is stored, so a refused event never takes more
+                // than the limit.
+                self.check_size(self.data_len_with(end - value))?;
                 self.append_data(src, value, end, in_chunk);
-                self.check_size()
+                Ok(None)
             }
             b"event" => {
                 self.event_type = Some(decode_str(&src[value..end]));
-                self.check_size()
+                self.check_size(self.data_len())
             }
             b"id" => {
                 let id = &src[value..end];
@@ -487,39 +491,69 @@ impl Fields {
     }
 
     /// Appends `src[start..end]` and an LF to the data buffer; the first line of an event stays
-    /// where it is.
+    /// where it is. The caller has checked that the result fits in `max_event`.
     #[inline]
     fn append_data(&mut self, src: &Bytes, start: usize, end: usize, in_chunk: bool) {
         let value = &src[start..end];
-        let lines = match &mut self.data {
+        let max = self.max_event;
+        match &mut self.data {
             Data::None => {
                 self.data = match in_chunk {
                     true => Data::InChunk(start, end),
                     false => Data::Shared(src.slice(start..end)),
                 };
-                return;
             }
-            Data::Lines(lines) => {
-                lines.extend_from_slice(value);
-                lines.push(b'\n');
-                return;
-            }
-            Data::InChunk(a, b) => join(&src[*a..*b], value),
-            Data::Shared(first) => join(first, value),
-        };
-        self.data = Data::Lines(lines);
+            Data::Lines(lines) => push_line(lines, value, max),
+            Data::InChunk(a, b) => self.data = Data::Lines(join(&src[*a..*b], value, max)),
+            Data::Shared(first) => self.data = Data::Lines(join(first, value, max)),
+        }
+        debug_assert!(self.data_len() <= max, "data checked against the limit");
 
-        /// The first two lines of multi-line data, each followed by LF, with room for more.
-        fn join(first: &[u8], second: &[u8]) -> Vec<u8> {
-            let mut lines = Vec::with_capacity(4 * (first.len() + second.len() + 2));
-            lines.extend_from_slice(first);
-            lines.push(b'\n');
-            lines.extend_from_slice(second);
-            lines.push(b'\n');
+        /// Makes room for `more` bytes: double, but not past `max` unless the content needs it.
+        #[cold]
+        fn grow(lines: &mut Vec<u8>, more: usize, max: usize) {
+            let need = lines.len() + more;
+            let target = need.max(lines.capacity().saturating_mul(2).min(max));
+            lines.reserve_exact(target - lines.len());
+        }
+
+        /// The first two lines, each followed by LF, with room for a few more short ones (most
+        /// multi-line events are a handful of short lines) but never more than 4 KiB of room:
+        /// long lines take their size.
+        fn join(first: &[u8], second: &[u8], max: usize) -> Vec<u8> {
+            let len = first.len() + second.len() + 2;
+            let room = (3 * len).min(4096);
+            let mut lines = Vec::with_capacity((len + room).min(max.max(len)));
+            push_line(&mut lines, first, max);
+            push_line(&mut lines, second, max);
             lines
+        }
+
+        /// Appends `line` and an LF, growing the buffer by doubling as `Vec` does, but never
+        /// past `max` bytes of capacity (unless the content needs it): the event's buffer stays
+        /// within the limit it is checked against.
+        #[inline]
+        fn push_line(lines: &mut Vec<u8>, line: &[u8], max: usize) {
+            if lines.capacity() - lines.len() <= line.len() {
+                grow(lines, line.len() + 1, max);
+            }
+            lines.extend_from_slice(line);
+            lines.push(b'\n');
         }
     }
 
+    /// What [`data_len`](Self::data_len) would be once a data line of `len` bytes is added.
+    #[inline(always)]
+    fn data_len_with(&self, len: usize) -> usize {
+        match &self.data {
+            Data::None => len,
+            // The first line then gets its LF, and the new one too.
+            Data::InChunk(..) | Data::Shared(_) => self.data_len() + 1 + len + 1,
+            Data::Lines(lines) => lines.len() + len + 1,
+        }
+    }
+
+    #[inline(always)]
     fn data_len(&self) -> usize {
         match &self.data {
             Data::None => 0,
@@ -529,11 +563,12 @@ impl Fields {
         }
     }
 
-    /// Refuses an event that grew past the limit, and skips the rest of it.
+    /// Refuses an event whose data (`data_len` bytes) and type break the limit, and skips the
+    /// rest of it.
     #[inline]
-    fn check_size(&mut self) -> Result<Option<Dispatch>, DecodeError> {
+    fn check_size(&mut self, data_len: usize) -> Result<Option<Dispatch>, DecodeError> {
         let ty = self.event_type.as_ref().map_or(0, Text::len);
-        if self.data_len() + ty > self.max_event {
+        if data_len + ty > self.max_event {
             self.skip_event();
             return Err(DecodeError::EventTooLarge {
                 max: self.max_event,
