@@ -4,6 +4,11 @@
 //!
 //! These are impls on `EventStream` itself, so the keep-alive and chunk settings are the ones
 //! set on it, and a handler returns the stream as it is.
+//!
+//! Over HTTP/2, serve with hyper 1.10 or later: before it, a stream whose body was waiting for
+//! its next event kept a byte of the connection's send window reserved, which could stall the
+//! connection's other streams (hyper#4003). The crate depends on `http-body`, not on hyper, so it
+//! cannot require that version itself; its examples and tests do.
 
 use crate::stream::{EventStream, StreamItem};
 use futures_core::Stream;
