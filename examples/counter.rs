@@ -47,9 +47,9 @@ async fn sse(State(app): State<App>, last_id: LastEventId) -> impl IntoResponse 
         Some(hub) => {
             // The shared counter, from the hub: a client that comes back with `Last-Event-ID: k`
             // gets k+1, k+2, … from the hub's history, then the live count.
-            let hint = futures_util::stream::once(async {
-                Encoded::from(Event::new().retry(common::RETRY))
-            });
+            let retry = app.config.retry;
+            let hint =
+                futures_util::stream::once(async move { Encoded::from(Event::new().retry(retry)) });
             let shared = hub.subscribe([TOPIC], last_id.as_bytes());
             EventStream::new(hint.chain(shared).boxed())
                 .keep_alive(keep_alive)

@@ -85,7 +85,9 @@ fn serve(mut stream: TcpStream, config: &Config, done: &AtomicBool) -> std::io::
                 }
                 let now = Instant::now();
                 if now >= next_event {
-                    stream.write_all(&common::counter_event(n, n == first).to_bytes())?;
+                    stream.write_all(
+                        &common::counter_event(n, (n == first).then_some(config.retry)).to_bytes(),
+                    )?;
                     last_write = now;
                     if common::is_last(n, config.count) {
                         done.store(true, Ordering::Relaxed);

@@ -147,8 +147,10 @@ mod event;
 pub mod hub;
 mod lifecycle;
 mod stream;
-// The client side.
+// The client side: the decoder,
 pub mod decode;
+// then the reconnecting client on it.
+pub mod client;
 
 pub use error::{Error, Field};
 pub use event::{Encoded, Event, EventType, IntoEventType, IntoId};

@@ -4,7 +4,7 @@
 //!   and the last event id, and reconnects by itself.
 //! * `GET /sse` — the stream: every `--interval-ms` (default 1000) an event with
 //!   `data: Message {n}` (type `message`), `id: {n}`, starting at 0 at once; the first event
-//!   also carries `retry:` ([`RETRY`]). A request with `Last-Event-ID: 41` continues at 42; an
+//!   also carries `retry:` (`--retry-ms`, default 2000). A request with `Last-Event-ID: 41` continues at 42; an
 //!   invalid one (not a decimal `u64`, see `sse_wire::headers::last_event_id_u64`, or
 //!   `u64::MAX`, which has no next id) starts over at 0. After id `u64::MAX` the stream ends.
 //!   Comments keep idle connections open (`--keep-alive-ms`, default 15000).
@@ -24,7 +24,7 @@
 
 use std::time::Duration;
 
-/// The `retry` hint on each stream's first event.
+/// The `retry` hint on each stream's first event, unless `--retry-ms` says otherwise.
 pub const RETRY: Duration = Duration::from_millis(2000);
 
 /// How long a server waits, once shut down, for its connections to finish before it exits: an
@@ -40,6 +40,8 @@ pub struct Config {
     pub keep_alive: Duration,
     pub count: Option<u64>,
     pub broadcast: bool,
+    /// The `retry` hint on each stream's first event.
+    pub retry: Duration,
 }
 
 impl Config {
@@ -55,6 +57,7 @@ impl Config {
             keep_alive: Duration::from_millis(15_000),
             count: None,
             broadcast: false,
+            retry: RETRY,
         };
         let mut args = std::env::args().skip(1);
         while let Some(flag) = args.next() {
@@ -70,9 +73,10 @@ impl Config {
                     config.keep_alive = Duration::from_millis(v)
                 }
                 ("--count", Some(v)) => config.count = Some(v),
+                ("--retry-ms", Some(v)) => config.retry = Duration::from_millis(v),
                 _ => {
                     eprintln!(
-                        "usage: [--port N] [--interval-ms N] [--keep-alive-ms N] [--count N] [--broadcast]  (or PORT=N)"
+                        "usage: [--port N] [--interval-ms N] [--keep-alive-ms N] [--count N] [--retry-ms N] [--broadcast]  (or PORT=N)"
                     );
                     std::process::exit(2);
                 }
@@ -107,12 +111,12 @@ pub fn first_id(last_event_id: &sse_wire::headers::LastEventId) -> u64 {
     }
 }
 
-/// Event `n` of the counter, with the `retry` hint if asked.
-pub fn counter_event(n: u64, with_retry: bool) -> sse_wire::Event {
+/// Event `n` of the counter, with the `retry` hint if given.
+pub fn counter_event(n: u64, retry: Option<Duration>) -> sse_wire::Event {
     let event = sse_wire::Event::new().id(n).data(format!("Message {n}"));
-    match with_retry {
-        true => event.retry(RETRY),
-        false => event,
+    match retry {
+        Some(retry) => event.retry(retry),
+        None => event,
     }
 }
 
@@ -179,6 +183,7 @@ pub fn counter_stream(
     let mut interval = tokio::time::interval(config.interval);
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let count = config.count;
+    let retry = config.retry;
     let stop = wait_for_shutdown(shutdown.subscribe());
     // `None` once the ids are used up.
     futures_util::stream::unfold((Some(first), interval), move |(n, mut interval)| {
@@ -191,7 +196,7 @@ pub fn counter_stream(
             }
             interval.tick().await;
             Some((
-                counter_event(n, hint && n == first),
+                counter_event(n, (hint && n == first).then_some(retry)),
                 (n.checked_add(1), interval),
             ))
         }

@@ -87,6 +87,7 @@ fn handle(
         keep_alive: Duration::from_secs(15),
         count: None,
         broadcast: false,
+        retry: example::RETRY,
     };
     let shutdown = Arc::new(tokio::sync::watch::channel(false).0);
     let first = example::first_id(&LastEventId::from_request(&request));
