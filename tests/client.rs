@@ -21,7 +21,7 @@ const STEP: Duration = Duration::from_secs(10);
 enum Part {
     Bytes(&'static [u8]),
     Pause(u64),
-    /// Keep the connection open, sending nothing.
+    /// Keep the connection open, sending nothing, until the client closes it.
     Hang,
 }
 use Part::{Bytes as B, Hang, Pause};
@@ -54,6 +54,8 @@ fn status(status: u16) -> Reply {
 struct Scripted {
     addr: SocketAddr,
     heads: Arc<Mutex<Vec<String>>>,
+    /// Connections the client closed while the script hung.
+    closed: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 impl Scripted {
@@ -61,12 +63,13 @@ impl Scripted {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let heads = Arc::new(Mutex::new(Vec::new()));
-        let seen = heads.clone();
+        let closed = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let (seen, closes) = (heads.clone(), closed.clone());
         let script = Arc::new(script);
         tokio::spawn(async move {
             for n in 0.. {
                 let (mut tcp, _) = listener.accept().await.unwrap();
-                let (seen, script) = (seen.clone(), script.clone());
+                let (seen, script, closes) = (seen.clone(), script.clone(), closes.clone());
                 tokio::spawn(async move {
                     let mut head = Vec::new();
                     let mut buf = [0; 1024];
@@ -96,13 +99,22 @@ impl Scripted {
                                 }
                             }
                             Pause(ms) => tokio::time::sleep(Duration::from_millis(ms)).await,
-                            Hang => tokio::time::sleep(Duration::from_secs(3600)).await,
+                            Hang => {
+                                // The client sends nothing more: a read ends when it closes.
+                                while let Ok(1..) = tcp.read(&mut buf).await {}
+                                closes.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                                return;
+                            }
                         }
                     }
                 });
             }
         });
-        Scripted { addr, heads }
+        Scripted {
+            addr,
+            heads,
+            closed,
+        }
     }
 
     fn url(&self, path: &str) -> String {
@@ -609,4 +621,137 @@ async fn the_hub_cut_20_times_loses_and_repeats_nothing() {
     assert_eq!(data, want);
     assert_eq!(reconnects, 20);
     drop(publisher.await.unwrap());
+}
+
+/// Runs `tail` with `args` to its exit (bounded): (exit code, stdout, stderr).
+fn tail(args: &[&str]) -> (i32, String, String) {
+    let mut child = std::process::Command::new(common::example_binary("tail"))
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + STEP;
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("tail did not exit");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let output = child.wait_with_output().unwrap();
+    (
+        output.status.code().unwrap(),
+        String::from_utf8(output.stdout).unwrap(),
+        String::from_utf8(output.stderr).unwrap(),
+    )
+}
+
+/// `examples/tail.rs`, its contract: a JSON line per event on stdout, reconnection, the
+/// headers given, exit 0 on `204`, exit 1 with a one-line reason on another status or type.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tail_prints_json_lines_and_exits_as_promised() {
+    let server = Scripted::start(|n, _| match n {
+        0 => stream(vec![B(
+            b"id: 1\ndata: a \"quoted\"\n\nevent: note\ndata: two\ndata: lines\n\n",
+        )]),
+        1 => stream(vec![B(b"data: \xc3\xa9\n\n")]),
+        _ => status(204),
+    })
+    .await;
+    let url = server.url("/");
+    let (code, stdout, stderr) = tokio::task::spawn_blocking(move || {
+        tail(&[&url, "--retry-ms", "10", "--header", "X-Token: abc"])
+    })
+    .await
+    .unwrap();
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(
+        stdout,
+        concat!(
+            r#"{"type":"message","data":"a \"quoted\"","last_event_id":"1"}"#,
+            "\n",
+            r#"{"type":"note","data":"two\nlines","last_event_id":"1"}"#,
+            "\n",
+            r#"{"type":"message","data":"é","last_event_id":"1"}"#,
+            "\n",
+        )
+    );
+    assert!(server
+        .heads()
+        .iter()
+        .all(|h| h.contains("\r\nx-token: abc\r\n")));
+    assert!(server.heads()[1].contains("last-event-id: 1\r\n"));
+
+    for (reply, reason) in [
+        (status(500), "500"),
+        (
+            Reply {
+                status: 200,
+                headers: vec![("content-type", "text/html".into())],
+                body: vec![],
+            },
+            "text/html",
+        ),
+    ] {
+        let server = Scripted::start(move |_, _| reply.clone()).await;
+        let url = server.url("/");
+        let (code, stdout, stderr) = tokio::task::spawn_blocking(move || tail(&[&url]))
+            .await
+            .unwrap();
+        assert_eq!(code, 1);
+        assert!(stdout.is_empty());
+        let last = stderr.lines().last().unwrap();
+        assert!(last.contains(reason), "{stderr}");
+    }
+}
+
+/// `examples/proxy.rs`: each upstream event relayed, transformed; the relay's client going
+/// away closes the upstream connection; an upstream failure becomes a last `error` event.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_proxy_relays_cancels_and_reports_failure() {
+    let upstream = Scripted::start(|n, _| match n {
+        0 => stream(vec![
+            B(b"id: 1\ndata: hello\n\nevent: note\ndata: b\n\n"),
+            Hang,
+        ]),
+        _ => status(500),
+    })
+    .await;
+    let relay = common::start_example("proxy", &[&upstream.url("/"), "--port", "0"]);
+    let url = format!("{}/relay", relay.url);
+    let client = reqwest::Client::new();
+
+    let response = client.get(&url).send().await.unwrap();
+    assert_eq!(response.headers()["content-type"], "text/event-stream");
+    let mut body = response.bytes_stream();
+    let mut seen = Vec::new();
+    let want = b"id: 1\ndata: HELLO\n\nevent: note\nid: 1\ndata: B\n\n";
+    while seen.len() < want.len() {
+        let chunk = timeout(STEP, body.next()).await.unwrap().unwrap().unwrap();
+        seen.extend_from_slice(&chunk);
+    }
+    assert_eq!(
+        String::from_utf8_lossy(&seen),
+        String::from_utf8_lossy(want)
+    );
+    drop(body); // the relay's client goes away
+    let started = std::time::Instant::now();
+    while upstream.closed.load(std::sync::atomic::Ordering::SeqCst) == 0 {
+        assert!(
+            started.elapsed() < STEP,
+            "the upstream request outlived its client"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+
+    // The next relayed request finds the upstream failing for good.
+    let text = timeout(STEP, client.get(&url).send().await.unwrap().text())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        text,
+        "event: error\ndata: the server answered 500, not 200\n\n"
+    );
 }
