@@ -4,12 +4,12 @@
 //!   send, whether a response opens the stream, what its bytes dispatch, and how long to wait
 //!   before the next request. Any runtime and any HTTP client can drive it (`no_std` +
 //!   `alloc`).
-//! * [`EventSource`] (feature `client`) drives it on tokio with reqwest: a `Stream` of what a
+//! * `EventSource` (feature `client`) drives it on tokio with reqwest: a `Stream` of what a
 //!   browser's `EventSource` reports.
 //!
 //! What the standard leaves open is opt-in ([`ClientConfig`]): backoff, a cap on attempts,
 //! retrying `5xx`/`408`/`429`; read and connect timeouts and per-request headers are the
-//! transport's ([`EventSourceBuilder`]).
+//! transport's (`EventSourceBuilder`).
 
 mod protocol;
 #[cfg(feature = "client")]

@@ -97,7 +97,8 @@ pub enum Refusal {
     GaveUp(u32),
 }
 
-/// Why a connection ended, when the source will reconnect.
+/// Why a connection ended, as a transport reports it when the source reconnects (the
+/// [`Protocol`] treats them all alike).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Interruption {
@@ -153,7 +154,7 @@ pub enum Next {
 /// assert!(source.next_event().is_none());
 ///
 /// // The body ends: reconnect after the server's `retry`, resending the last id.
-/// assert_eq!(source.interrupted(Default::default()), Next::Reconnect(Duration::from_millis(500)));
+/// assert_eq!(source.interrupted(), Next::Reconnect(Duration::from_millis(500)));
 /// assert_eq!(source.ready_state(), ReadyState::Connecting);
 /// assert!(source.request_headers().any(|header| header == ("last-event-id", "7")));
 ///
@@ -174,13 +175,6 @@ pub struct Protocol {
     healthy: bool,
     /// xorshift64 state for the jitter.
     rng: u64,
-}
-
-impl Default for Interruption {
-    /// [`Interruption::Ended`].
-    fn default() -> Self {
-        Interruption::Ended
-    }
 }
 
 impl Protocol {
@@ -234,8 +228,8 @@ impl Protocol {
 
     /// The response's head (after redirects): `Ok` opens the stream (readyState `Open`, the
     /// `open` event); `Err` fails the source for good unless the status is retried under
-    /// [`ClientConfig::retry_on_server_errors`], in which case call
-    /// [`interrupted`](Self::interrupted) with [`Interruption::Status`].
+    /// [`ClientConfig::retry_on_server_errors`] ([`retries`](Self::retries)), in which case
+    /// call [`interrupted`](Self::interrupted).
     pub fn response(&mut self, status: u16, content_type: Option<&[u8]>) -> Result<(), Refusal> {
         debug_assert_ne!(self.state, ReadyState::Closed, "no request after Closed");
         let refusal = if status != 200 {
@@ -285,11 +279,11 @@ impl Protocol {
         Some(event)
     }
 
-    /// The connection ended (`cause`): an event without its closing blank line is discarded,
-    /// and the source reconnects after the reconnection time (with the backoff, if set), or
-    /// gives up after [`ClientConfig::max_attempts`] failed attempts in a row.
-    pub fn interrupted(&mut self, cause: Interruption) -> Next {
-        let _ = cause; // every interruption reconnects alike; the transport reports it
+    /// The connection ended, whatever the [`Interruption`] (they all reconnect alike): an event
+    /// without its closing blank line is discarded, and the source reconnects after the
+    /// reconnection time (with the backoff, if set), or gives up after
+    /// [`ClientConfig::max_attempts`] failed attempts in a row.
+    pub fn interrupted(&mut self) -> Next {
         let end = self.decoder.finish();
         if let Some(ms) = end.retry {
             self.reconnection_time = Duration::from_millis(ms);
@@ -380,7 +374,7 @@ mod tests {
         let mut waits = alloc::vec::Vec::new();
         for _ in 0..6 {
             source.response(200, Some(b"text/event-stream")).unwrap();
-            let Next::Reconnect(wait) = source.interrupted(Interruption::Ended) else {
+            let Next::Reconnect(wait) = source.interrupted() else {
                 panic!("closed");
             };
             waits.push(wait);
@@ -393,16 +387,16 @@ mod tests {
         source.response(200, Some(b"text/event-stream")).unwrap();
         source.push("data: x\n\n");
         assert!(source.next_event().unwrap().is_ok());
-        let healthy = source.interrupted(Interruption::Ended);
+        let healthy = source.interrupted();
         assert_eq!(healthy, Next::Reconnect(Duration::from_millis(100)));
     }
 
     #[test]
     fn gives_up_after_max_attempts_without_an_event() {
         let mut source = Protocol::new(ClientConfig::default().max_attempts(2));
-        let first = source.interrupted(Interruption::Network("refused".into()));
+        let first = source.interrupted();
         assert!(matches!(first, Next::Reconnect(_)));
-        let second = source.interrupted(Interruption::ReadTimeout);
+        let second = source.interrupted();
         assert_eq!(second, Next::Close(Refusal::GaveUp(2)));
         assert_eq!(source.ready_state(), ReadyState::Closed);
     }

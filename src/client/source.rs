@@ -242,7 +242,7 @@ impl EventSource {
         &mut self,
         cause: Interruption,
     ) -> Poll<Option<Result<SourceEvent, ClientError>>> {
-        match self.protocol.interrupted(cause.clone()) {
+        match self.protocol.interrupted() {
             Next::Reconnect(after) => {
                 self.state = State::Waiting(Box::pin(tokio::time::sleep(after)));
                 Poll::Ready(Some(Ok(SourceEvent::Reconnecting { cause, after })))
