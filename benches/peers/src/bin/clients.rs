@@ -1,0 +1,206 @@
+//! The Rust `EventSource` clients side by side, run against the same scripted servers on
+//! loopback: `cargo run --release --manifest-path benches/peers/Cargo.toml --bin clients`.
+//!
+//! Each scenario serves every connection as scripted and watches for a fixed window what the
+//! server sees (requests, their `Last-Event-ID`, the gaps between them) and what the client
+//! dispatches. Prints one markdown table: what the README's comparison cites.
+
+use futures_util::StreamExt;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+/// How long each client is watched in each scenario.
+const WINDOW: Duration = Duration::from_millis(2500);
+
+/// What the server saw of one request.
+#[derive(Debug, Clone)]
+struct Seen {
+    at: Duration,
+    last_event_id: Option<String>,
+    cache_control: Option<String>,
+}
+
+/// Serves connection n with `script(n)`: the raw response (head and body), then whether to
+/// hold the connection open afterwards.
+async fn serve(script: fn(usize) -> (Vec<u8>, bool)) -> (SocketAddr, Arc<Mutex<Vec<Seen>>>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let log = seen.clone();
+    let start = Instant::now();
+    tokio::spawn(async move {
+        for n in 0.. {
+            let Ok((mut tcp, _)) = listener.accept().await else {
+                return;
+            };
+            let log = log.clone();
+            tokio::spawn(async move {
+                let mut head = Vec::new();
+                let mut buf = [0; 2048];
+                while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match tcp.read(&mut buf).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(k) => head.extend_from_slice(&buf[..k]),
+                    }
+                }
+                let head = String::from_utf8_lossy(&head).to_lowercase();
+                let header = |name: &str| {
+                    head.lines().find_map(|l| {
+                        l.strip_prefix(&format!("{name}:"))
+                            .map(|v| v.trim().to_owned())
+                    })
+                };
+                log.lock().unwrap().push(Seen {
+                    at: start.elapsed(),
+                    last_event_id: header("last-event-id"),
+                    cache_control: header("cache-control"),
+                });
+                let (response, hold) = script(n);
+                let _ = tcp.write_all(&response).await;
+                if hold {
+                    while let Ok(1..) = tcp.read(&mut buf).await {}
+                }
+            });
+        }
+    });
+    (addr, seen)
+}
+
+fn stream(body: &str) -> Vec<u8> {
+    format!("HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\nconnection: close\r\n\r\n{body}")
+        .into_bytes()
+}
+
+fn status(code: u16) -> Vec<u8> {
+    format!("HTTP/1.1 {code} X\r\ncontent-length: 0\r\nconnection: close\r\n\r\n").into_bytes()
+}
+
+/// The data of each event a client dispatched within the window, and whether it stopped.
+async fn run(client: &str, url: String) -> (Vec<String>, bool) {
+    let mut events = Vec::new();
+    let deadline = tokio::time::Instant::now() + WINDOW;
+    let stopped = match client {
+        "sse-wire" => {
+            let mut s = sse_wire::client::EventSource::builder(url).build();
+            loop {
+                match tokio::time::timeout_at(deadline, s.next()).await {
+                    Err(_) => break false,
+                    Ok(None) | Ok(Some(Err(_))) => break true,
+                    Ok(Some(Ok(sse_wire::client::SourceEvent::Message(e)))) => {
+                        events.push(e.data().to_owned())
+                    }
+                    Ok(Some(Ok(_))) => {}
+                }
+            }
+        }
+        "reqwest-eventsource" => {
+            let mut s = reqwest_eventsource::EventSource::get(url);
+            loop {
+                match tokio::time::timeout_at(deadline, s.next()).await {
+                    Err(_) => break false,
+                    Ok(None) => break true,
+                    Ok(Some(Ok(reqwest_eventsource::Event::Message(m)))) => events.push(m.data),
+                    Ok(Some(_)) => {}
+                }
+            }
+        }
+        _ => {
+            use eventsource_client::Client;
+            let client = eventsource_client::ClientBuilder::for_url(&url)
+                .unwrap()
+                .build();
+            let mut s = client.stream();
+            loop {
+                match tokio::time::timeout_at(deadline, s.next()).await {
+                    Err(_) => break false,
+                    Ok(None) => break true,
+                    Ok(Some(Ok(eventsource_client::SSE::Event(e)))) => events.push(e.data),
+                    Ok(Some(_)) => {}
+                }
+            }
+        }
+    };
+    (events, stopped)
+}
+
+fn gaps(seen: &[Seen]) -> String {
+    let gaps: Vec<String> = seen
+        .windows(2)
+        .take(4)
+        .map(|w| format!("{}", (w[1].at - w[0].at).as_millis()))
+        .collect();
+    match gaps.is_empty() {
+        true => "-".into(),
+        false => format!("{} ms", gaps.join(", ")),
+    }
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    let clients = ["sse-wire", "reqwest-eventsource", "eventsource-client"];
+    type Script = fn(usize) -> (Vec<u8>, bool);
+    let scenarios: [(&str, Script); 6] = [
+        ("204 No Content", |_| (status(204), false)),
+        ("500", |_| (status(500), false)),
+        ("200 text/html", |_| {
+            let r = "HTTP/1.1 200 OK\r\ncontent-type: text/html\r\nconnection: close\r\n\r\ndata: x\n\n";
+            (r.as_bytes().to_vec(), false)
+        }),
+        ("drop after id 7, retry 200, half an event", |n| match n {
+            0 => (stream("retry: 200\nid: 7\ndata: a\n\ndata: half"), false),
+            _ => (stream("data: b\n\n"), true),
+        }),
+        ("drop before any id", |n| match n {
+            0 => (stream("retry: 200\ndata: a\n\n"), false),
+            _ => (stream(""), true),
+        }),
+        ("one 20 MiB event", |n| match n {
+            0 => {
+                let mut body = stream("data: ");
+                body.resize(body.len() + (20 << 20), b'x');
+                body.extend_from_slice(b"\n\n");
+                (body, true)
+            }
+            _ => (stream(""), true),
+        }),
+    ];
+    println!("| scenario | client | requests in {} ms | gaps between them | Last-Event-ID sent | Cache-Control | events dispatched | stream ended |", WINDOW.as_millis());
+    println!("|---|---|---:|---|---|---|---|---|");
+    for (name, script) in scenarios {
+        for client in clients {
+            let (addr, seen) = serve(script).await;
+            let (events, stopped) = run(client, format!("http://{addr}/")).await;
+            let seen = seen.lock().unwrap().clone();
+            let ids: Vec<String> = seen
+                .iter()
+                .map(|s| match &s.last_event_id {
+                    None => "none".into(),
+                    Some(id) => format!("{id:?}"),
+                })
+                .collect();
+            let shown: Vec<String> = events
+                .iter()
+                .map(|e| match e.len() > 16 {
+                    true => format!("{} bytes", e.len()),
+                    false => format!("{e:?}"),
+                })
+                .collect();
+            println!(
+                "| {name} | {client} | {} | {} | {} | {} | {} | {} |",
+                seen.len(),
+                gaps(&seen),
+                ids.join(", "),
+                seen.first()
+                    .and_then(|s| s.cache_control.clone())
+                    .unwrap_or("none".into()),
+                match shown.is_empty() {
+                    true => "none".into(),
+                    false => shown.join(", "),
+                },
+                if stopped { "yes" } else { "no" },
+            );
+        }
+    }
+}
