@@ -115,7 +115,6 @@ async fn main() -> std::io::Result<()> {
             ends,
             hub,
         });
-    let shutdown_flag = shutdown;
     // Each event is written as soon as it is produced; without TCP_NODELAY, Nagle's algorithm
     // holds a small write until the previous one is acknowledged (up to 40 ms with delayed ACKs).
     let listener = listener.tap_io(|tcp| {
@@ -127,7 +126,7 @@ async fn main() -> std::io::Result<()> {
     // An HTTP/2 stream whose client stopped reading waits on flow control, not on the socket, so
     // it would hold graceful shutdown forever: give connections a grace period, then exit.
     let grace = async {
-        common::wait_for_shutdown(shutdown_flag.subscribe()).await;
+        common::wait_for_shutdown(shutdown.subscribe()).await;
         tokio::time::sleep(common::SHUTDOWN_GRACE).await;
     };
     tokio::select! {

@@ -166,6 +166,13 @@ fn quick() -> ClientConfig {
     ClientConfig::default().retry(Duration::from_millis(10))
 }
 
+/// A source reading `server`'s `/` with the [`quick`] settings.
+fn quick_source(server: &Scripted) -> EventSource {
+    EventSource::builder(server.url("/"))
+        .config(quick())
+        .build()
+}
+
 /// The request: `Accept` and `Cache-Control: no-store` always, `Last-Event-ID` only once an
 /// id was set; a drop after events reconnects after `retry:`, resending the last id, and the
 /// ids and reconnection time carry over to the next connection.
@@ -177,9 +184,7 @@ async fn reconnects_after_the_end_resending_the_last_id() {
         _ => status(204),
     })
     .await;
-    let source = EventSource::builder(server.url("/"))
-        .config(quick())
-        .build();
+    let source = quick_source(&server);
     assert_eq!(
         run(source, 20).await,
         [
@@ -214,9 +219,7 @@ async fn retry_changes_and_an_emptied_id() {
         _ => status(204),
     })
     .await;
-    let source = EventSource::builder(server.url("/"))
-        .config(quick())
-        .build();
+    let source = quick_source(&server);
     let got = run(source, 20).await;
     assert_eq!(
         got,
@@ -261,9 +264,7 @@ async fn statuses_and_content_types_fail_without_reconnecting() {
         ),
     ] {
         let server = Scripted::start(move |_, _| reply.clone()).await;
-        let source = EventSource::builder(server.url("/"))
-            .config(quick())
-            .build();
+        let source = quick_source(&server);
         assert_eq!(run(source, 5).await, [want]);
         assert_eq!(server.heads().len(), 1, "{want}");
     }
@@ -367,9 +368,7 @@ async fn bom_and_every_line_ending() {
         _ => status(204),
     })
     .await;
-    let source = EventSource::builder(server.url("/"))
-        .config(quick())
-        .build();
+    let source = quick_source(&server);
     assert_eq!(
         run(source, 20).await,
         [
@@ -426,9 +425,7 @@ async fn an_event_split_across_reconnects_is_discarded() {
         _ => status(204),
     })
     .await;
-    let source = EventSource::builder(server.url("/"))
-        .config(quick())
-        .build();
+    let source = quick_source(&server);
     assert_eq!(
         run(source, 20).await,
         [
@@ -448,11 +445,7 @@ async fn an_event_split_across_reconnects_is_discarded() {
 /// drawn at random), until `max_attempts` in a row have failed.
 #[tokio::test]
 async fn backoff_then_give_up_after_max_attempts() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = common::free_port();
     let config = ClientConfig::default()
         .retry(Duration::from_millis(20))
         .backoff(Duration::from_millis(100))

@@ -376,11 +376,7 @@ impl Nginx {
     /// Proxies `/` to `upstream` with a 2 s `proxy_read_timeout`, and `/buffered/` the same way
     /// but ignoring the `X-Accel-Buffering` header, as if the server did not send it.
     fn start(upstream: u16) -> Nginx {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        let port = common::free_port();
         let dir =
             std::env::temp_dir().join(format!("sse-wire-nginx-{}-{port}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
@@ -465,6 +461,29 @@ fn read_until(
     Some(started.elapsed())
 }
 
+/// Requests `path` through nginx and checks that the counter's first event arrives within 1 s
+/// and alone (the next one is made 1.5 s later): nothing held it back. Returns the connection
+/// and what came so far.
+fn first_event_alone(nginx: &Nginx, path: &str) -> (std::net::TcpStream, Vec<u8>) {
+    let mut seen = Vec::new();
+    let mut tcp = nginx.get(path);
+    let first = read_until(
+        &mut tcp,
+        "data: Message 0",
+        Duration::from_secs(5),
+        &mut seen,
+    );
+    assert!(
+        first.is_some_and(|t| t < Duration::from_millis(1000)),
+        "{path}: {first:?}"
+    );
+    assert!(
+        !String::from_utf8_lossy(&seen).contains("Message 1"),
+        "{path}"
+    );
+    (tcp, seen)
+}
+
 /// Behind nginx: each event passes at once because the stream says `X-Accel-Buffering: no`
 /// (without the header nginx holds the first event in its buffer), and keep-alive comments
 /// shorter than `proxy_read_timeout` keep an idle stream open, which nginx otherwise ends.
@@ -485,19 +504,7 @@ fn nginx_passes_events_at_once_and_keep_alive_outlives_its_timeout() {
     );
     let nginx = Nginx::start(counter.port());
 
-    let mut seen = Vec::new();
-    let mut tcp = nginx.get("/sse");
-    let first = read_until(
-        &mut tcp,
-        "data: Message 0",
-        Duration::from_secs(5),
-        &mut seen,
-    );
-    assert!(
-        first.is_some_and(|t| t < Duration::from_millis(1000)),
-        "{first:?}"
-    );
-    assert!(!String::from_utf8_lossy(&seen).contains("Message 1"));
+    let (mut tcp, mut seen) = first_event_alone(&nginx, "/sse");
     // Idle but for comments, past the 2 s read timeout, and still streaming.
     let later = read_until(
         &mut tcp,
@@ -509,19 +516,7 @@ fn nginx_passes_events_at_once_and_keep_alive_outlives_its_timeout() {
 
     // Without the header, nginx (1.22 here) forwards each event at once as well, while the
     // client keeps up.
-    let mut buffered = Vec::new();
-    let mut tcp = nginx.get("/buffered/sse");
-    let first = read_until(
-        &mut tcp,
-        "data: Message 0",
-        Duration::from_secs(5),
-        &mut buffered,
-    );
-    assert!(
-        first.is_some_and(|t| t < Duration::from_millis(1000)),
-        "{first:?}"
-    );
-    assert!(!String::from_utf8_lossy(&buffered).contains("Message 1"));
+    first_event_alone(&nginx, "/buffered/sse");
     drop(nginx);
 
     // Comments rarer than the read timeout: nginx ends the idle stream.

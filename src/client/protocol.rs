@@ -167,7 +167,8 @@ pub struct Protocol {
     config: ClientConfig,
     decoder: Decoder,
     state: ReadyState,
-    /// Set by `retry:`, kept across connections.
+    /// The reconnection time of the connections before this one (the decoder holds this
+    /// connection's `retry:`).
     reconnection_time: Duration,
     /// Attempts in a row that delivered no event.
     failures: u32,
@@ -209,7 +210,9 @@ impl Protocol {
 
     /// The reconnection time: the server's last `retry:`, or the configured one.
     pub fn reconnection_time(&self) -> Duration {
-        self.reconnection_time
+        self.decoder
+            .retry()
+            .map_or(self.reconnection_time, Duration::from_millis)
     }
 
     /// The headers of the next request, beside the transport's own: `Accept:
@@ -270,12 +273,7 @@ impl Protocol {
     /// which is skipped (the stream goes on).
     pub fn next_event(&mut self) -> Option<Result<MessageEvent, DecodeError>> {
         let event = self.decoder.next_event()?;
-        if event.is_ok() {
-            self.healthy = true;
-        }
-        if let Some(ms) = self.decoder.retry() {
-            self.reconnection_time = Duration::from_millis(ms);
-        }
+        self.healthy |= event.is_ok();
         Some(event)
     }
 

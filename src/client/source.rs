@@ -292,8 +292,9 @@ impl Stream for EventSource {
                                 State::Reading(Box::pin(response.bytes_stream()), deadline);
                             return Poll::Ready(Some(Ok(SourceEvent::Open)));
                         }
+                        // Not closed: a status retried under the config.
                         Err(Refusal::Status(status))
-                            if this.protocol.retries(&Refusal::Status(status)) =>
+                            if this.protocol.ready_state() != ReadyState::Closed =>
                         {
                             return this.interrupted(Interruption::Status(status));
                         }

@@ -49,6 +49,13 @@ impl Server {
     }
 }
 
+/// A loopback port free a moment ago, for a server that must be told its port (nginx,
+/// redis-server) or for a port nothing listens on.
+pub fn free_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().port()
+}
+
 /// The example's binary, built first (with the features of this test build's profile):
 /// `cargo test --test NAME` alone does not build examples, and testing a stale server would
 /// prove nothing.

@@ -25,11 +25,7 @@ struct RedisServer {
 impl RedisServer {
     /// A fresh `redis-server`, or `None` (outside CI) when it is not installed.
     fn start() -> Option<RedisServer> {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        let port = common::free_port();
         let dir =
             std::env::temp_dir().join(format!("sse-wire-redis-{port}-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();

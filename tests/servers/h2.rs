@@ -318,6 +318,7 @@ async fn hundred_streams_share_one_connection() {
         move |request, ends| {
             assert_eq!(request.version(), Version::HTTP_2);
             let name = query(&request, "name").unwrap().to_owned();
+            let first = numbered(&name, 0, 0);
             let mut gate = gate.clone();
             let rest = futures_util::stream::once(async move {
                 let _ = gate.wait_for(|&open| open).await;
@@ -326,11 +327,7 @@ async fn hundred_streams_share_one_connection() {
                 let name = name.clone();
                 futures_util::stream::iter((1..=20).map(move |k| numbered(&name, k, 0)))
             });
-            let name = query(&request, "name").unwrap();
-            sse(
-                futures_util::stream::iter([numbered(name, 0, 0)]).chain(rest),
-                ends,
-            )
+            sse(futures_util::stream::iter([first]).chain(rest), ends)
         },
     )
     .await;
@@ -835,48 +832,50 @@ struct Frozen {
     frozen: Arc<AtomicBool>,
 }
 
+impl Frozen {
+    /// `io` on the socket, or pending forever once frozen (no waker kept: nothing will wake it).
+    fn unless_frozen<T>(
+        self: std::pin::Pin<&mut Self>,
+        io: impl FnOnce(std::pin::Pin<&mut tokio::net::TcpStream>) -> std::task::Poll<T>,
+    ) -> std::task::Poll<T> {
+        let this = self.get_mut();
+        match this.frozen.load(Ordering::SeqCst) {
+            true => std::task::Poll::Pending,
+            false => io(std::pin::Pin::new(&mut this.tcp)),
+        }
+    }
+}
+
 impl tokio::io::AsyncRead for Frozen {
     fn poll_read(
-        mut self: std::pin::Pin<&mut Self>,
+        self: std::pin::Pin<&mut Self>,
         cx: &mut std::task::Context<'_>,
         buf: &mut tokio::io::ReadBuf<'_>,
     ) -> std::task::Poll<std::io::Result<()>> {
-        match self.frozen.load(Ordering::SeqCst) {
-            true => std::task::Poll::Pending,
-            false => std::pin::Pin::new(&mut self.tcp).poll_read(cx, buf),
-        }
+        self.unless_frozen(|tcp| tcp.poll_read(cx, buf))
     }
 }
 
 impl tokio::io::AsyncWrite for Frozen {
     fn poll_write(
-        mut self: std::pin::Pin<&mut Self>,
+        self: std::pin::Pin<&mut Self>,
         cx: &mut std::task::Context<'_>,
         buf: &[u8],
     ) -> std::task::Poll<std::io::Result<usize>> {
-        match self.frozen.load(Ordering::SeqCst) {
-            true => std::task::Poll::Pending,
-            false => std::pin::Pin::new(&mut self.tcp).poll_write(cx, buf),
-        }
+        self.unless_frozen(|tcp| tcp.poll_write(cx, buf))
     }
 
     fn poll_flush(
-        mut self: std::pin::Pin<&mut Self>,
+        self: std::pin::Pin<&mut Self>,
         cx: &mut std::task::Context<'_>,
     ) -> std::task::Poll<std::io::Result<()>> {
-        match self.frozen.load(Ordering::SeqCst) {
-            true => std::task::Poll::Pending,
-            false => std::pin::Pin::new(&mut self.tcp).poll_flush(cx),
-        }
+        self.unless_frozen(|tcp| tcp.poll_flush(cx))
     }
 
     fn poll_shutdown(
-        mut self: std::pin::Pin<&mut Self>,
+        self: std::pin::Pin<&mut Self>,
         cx: &mut std::task::Context<'_>,
     ) -> std::task::Poll<std::io::Result<()>> {
-        match self.frozen.load(Ordering::SeqCst) {
-            true => std::task::Poll::Pending,
-            false => std::pin::Pin::new(&mut self.tcp).poll_shutdown(cx),
-        }
+        self.unless_frozen(|tcp| tcp.poll_shutdown(cx))
     }
 }

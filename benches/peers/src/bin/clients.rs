@@ -5,7 +5,6 @@
 //! server sees (requests, their `Last-Event-ID`, the gaps between them) and what the client
 //! dispatches. Prints one markdown table: what the README's comparison cites.
 
-use futures_util::StreamExt;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -77,52 +76,52 @@ fn status(code: u16) -> Vec<u8> {
     format!("HTTP/1.1 {code} X\r\ncontent-length: 0\r\nconnection: close\r\n\r\n").into_bytes()
 }
 
-/// The data of each event a client dispatched within the window, and whether it stopped.
+/// The data of each event a client dispatched within the window, and whether its stream
+/// ended. Each client's items are reduced to `Some(data)` for an event, `None` for anything
+/// else; a stream that stops on its own ends.
 async fn run(client: &str, url: String) -> (Vec<String>, bool) {
-    let mut events = Vec::new();
-    let deadline = tokio::time::Instant::now() + WINDOW;
-    let stopped = match client {
-        "sse-wire" => {
-            let mut s = sse_wire::client::EventSource::builder(url).build();
-            loop {
-                match tokio::time::timeout_at(deadline, s.next()).await {
-                    Err(_) => break false,
-                    Ok(None) | Ok(Some(Err(_))) => break true,
-                    Ok(Some(Ok(sse_wire::client::SourceEvent::Message(e)))) => {
-                        events.push(e.data().to_owned())
-                    }
-                    Ok(Some(Ok(_))) => {}
-                }
-            }
-        }
-        "reqwest-eventsource" => {
-            let mut s = reqwest_eventsource::EventSource::get(url);
-            loop {
-                match tokio::time::timeout_at(deadline, s.next()).await {
-                    Err(_) => break false,
-                    Ok(None) => break true,
-                    Ok(Some(Ok(reqwest_eventsource::Event::Message(m)))) => events.push(m.data),
-                    Ok(Some(_)) => {}
-                }
-            }
-        }
+    use futures_util::stream::{BoxStream, StreamExt as _};
+    let items: BoxStream<'static, Option<String>> = match client {
+        "sse-wire" => sse_wire::client::EventSource::builder(url)
+            .build()
+            // sse-wire ends with an error when it fails for good.
+            .take_while(|item| std::future::ready(item.is_ok()))
+            .map(|item| match item {
+                Ok(sse_wire::client::SourceEvent::Message(e)) => Some(e.data().to_owned()),
+                _ => None,
+            })
+            .boxed(),
+        "reqwest-eventsource" => reqwest_eventsource::EventSource::get(url)
+            .map(|item| match item {
+                Ok(reqwest_eventsource::Event::Message(m)) => Some(m.data),
+                _ => None,
+            })
+            .boxed(),
         _ => {
             use eventsource_client::Client;
             let client = eventsource_client::ClientBuilder::for_url(&url)
                 .unwrap()
                 .build();
-            let mut s = client.stream();
-            loop {
-                match tokio::time::timeout_at(deadline, s.next()).await {
-                    Err(_) => break false,
-                    Ok(None) => break true,
-                    Ok(Some(Ok(eventsource_client::SSE::Event(e)))) => events.push(e.data),
-                    Ok(Some(_)) => {}
-                }
-            }
+            client
+                .stream()
+                .map(|item| match item {
+                    Ok(eventsource_client::SSE::Event(e)) => Some(e.data),
+                    _ => None,
+                })
+                .boxed()
         }
     };
-    (events, stopped)
+    let mut items = items;
+    let mut events = Vec::new();
+    let deadline = tokio::time::Instant::now() + WINDOW;
+    let ended = loop {
+        match tokio::time::timeout_at(deadline, items.next()).await {
+            Err(_) => break false,
+            Ok(None) => break true,
+            Ok(Some(data)) => events.extend(data),
+        }
+    };
+    (events, ended)
 }
 
 fn gaps(seen: &[Seen]) -> String {
