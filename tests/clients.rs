@@ -248,6 +248,17 @@ fn browser_script(args: &[&str]) -> (std::process::Child, impl Iterator<Item = S
     (browser, lines)
 }
 
+/// The words of a browser script's next line, which must start with `prefix`.
+fn report(lines: &mut impl Iterator<Item = String>, prefix: &str) -> Vec<String> {
+    let line = lines
+        .next()
+        .unwrap_or_else(|| panic!("browser script ended before {prefix}"));
+    let rest = line
+        .strip_prefix(prefix)
+        .unwrap_or_else(|| panic!("expected {prefix}, got {line}"));
+    rest.split_whitespace().map(str::to_owned).collect()
+}
+
 /// The counter example's page in Chromium: it ticks (screenshot kept under
 /// `target/client-compat/`), and when the server is killed and started again on the same port,
 /// the page reconnects by itself and resumes after the last id it saw instead of starting over.
@@ -275,13 +286,8 @@ fn counter_page(example: &str) {
         screenshot.to_str().unwrap(),
     ]);
     let mut next = |prefix: &str| -> Vec<u64> {
-        let line = lines
-            .next()
-            .unwrap_or_else(|| panic!("browser script ended before {prefix}"));
-        let rest = line
-            .strip_prefix(prefix)
-            .unwrap_or_else(|| panic!("expected {prefix}, got {line}"));
-        rest.split_whitespace()
+        report(&mut lines, prefix)
+            .iter()
             .map(|n| n.parse().unwrap())
             .collect()
     };
@@ -318,17 +324,11 @@ fn counter_page_over_tls_http2_in_chromium() {
         &server.url,
         screenshot.to_str().unwrap(),
     ]);
-    let mut next = |prefix: &str| -> Vec<String> {
-        let line = lines
-            .next()
-            .unwrap_or_else(|| panic!("browser script ended before {prefix}"));
-        let rest = line
-            .strip_prefix(prefix)
-            .unwrap_or_else(|| panic!("expected {prefix}, got {line}"));
-        rest.split_whitespace().map(str::to_owned).collect()
-    };
-    let counts: Vec<u64> = next("COUNTS ").iter().map(|n| n.parse().unwrap()).collect();
-    let protocols = next("PROTOCOLS ");
+    let counts: Vec<u64> = report(&mut lines, "COUNTS ")
+        .iter()
+        .map(|n| n.parse().unwrap())
+        .collect();
+    let protocols = report(&mut lines, "PROTOCOLS ");
     assert!(browser.wait().unwrap().success());
     assert_eq!(counts, (0..counts.len() as u64).collect::<Vec<_>>());
     let seen = server.seen.lock().unwrap();
