@@ -4,6 +4,10 @@
 //! Each scenario serves every connection as scripted and watches for a fixed window what the
 //! server sees (requests, their `Last-Event-ID`, the gaps between them) and what the client
 //! dispatches. Prints one markdown table: what the README's comparison cites.
+//!
+//! The browser is headless Chromium (`CHROMIUM`, or Debian's `/usr/bin/chromium`) driven by
+//! `tests/clients/comparison_browser.mjs`, which needs `npm ci` in `tests/clients`: the page,
+//! served at `/` by the same server, opens `new EventSource("/sse")`.
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -30,11 +34,14 @@ async fn serve(script: fn(usize) -> (Vec<u8>, bool)) -> (SocketAddr, Arc<Mutex<V
     let log = seen.clone();
     let start = Instant::now();
     tokio::spawn(async move {
-        for n in 0.. {
+        // The scripts count the stream's requests only, not the browser's page.
+        let requests = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        loop {
             let Ok((mut tcp, _)) = listener.accept().await else {
                 return;
             };
             let log = log.clone();
+            let requests = requests.clone();
             tokio::spawn(async move {
                 let mut head = Vec::new();
                 let mut buf = [0; 2048];
@@ -45,6 +52,15 @@ async fn serve(script: fn(usize) -> (Vec<u8>, bool)) -> (SocketAddr, Arc<Mutex<V
                     }
                 }
                 let head = String::from_utf8_lossy(&head).to_lowercase();
+                // The browser's page and its icon are not the stream's requests.
+                if head.starts_with("get / ") {
+                    let _ = tcp.write_all(PAGE.as_bytes()).await;
+                    return;
+                }
+                if !head.starts_with("get /sse") {
+                    let _ = tcp.write_all(&status(404)).await;
+                    return;
+                }
                 let header = |name: &str| {
                     head.lines().find_map(|l| {
                         l.strip_prefix(&format!("{name}:"))
@@ -56,6 +72,7 @@ async fn serve(script: fn(usize) -> (Vec<u8>, bool)) -> (SocketAddr, Arc<Mutex<V
                     last_event_id: header("last-event-id"),
                     cache_control: header("cache-control"),
                 });
+                let n = requests.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                 let (response, hold) = script(n);
                 let _ = tcp.write_all(&response).await;
                 if hold {
@@ -67,9 +84,49 @@ async fn serve(script: fn(usize) -> (Vec<u8>, bool)) -> (SocketAddr, Arc<Mutex<V
     (addr, seen)
 }
 
+/// The browser's page: an `EventSource` whose messages and final closing it records.
+const PAGE: &str = "HTTP/1.1 200 OK\r\ncontent-type: text/html\r\nconnection: close\r\n\r\n\
+<!doctype html><script>\
+window.__log = { events: [], ended: false };\
+const source = new EventSource('/sse');\
+source.onmessage = (e) => window.__log.events.push(e.data);\
+source.onerror = () => { if (source.readyState === EventSource.CLOSED) window.__log.ended = true; };\
+</script>";
+
+/// What Chromium's `EventSource` dispatched in the window, and whether it closed for good.
+async fn browser(page: String) -> (Vec<String>, bool) {
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../tests/clients/comparison_browser.mjs"
+    );
+    let out = tokio::process::Command::new("node")
+        .arg(script)
+        .arg(page)
+        .arg(WINDOW.as_millis().to_string())
+        .output()
+        .await
+        .expect("node, to drive Chromium");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = String::from_utf8(out.stdout).unwrap();
+    let events = out
+        .lines()
+        .filter_map(|l| l.strip_prefix("E "))
+        .map(str::to_owned)
+        .collect();
+    (events, out.lines().any(|l| l == "ENDED yes"))
+}
+
 fn stream(body: &str) -> Vec<u8> {
     format!("HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\nconnection: close\r\n\r\n{body}")
         .into_bytes()
+}
+
+fn redirect(code: u16) -> Vec<u8> {
+    format!("HTTP/1.1 {code} X\r\nlocation: /sse?moved\r\ncontent-length: 0\r\nconnection: close\r\n\r\n").into_bytes()
 }
 
 fn status(code: u16) -> Vec<u8> {
@@ -138,9 +195,14 @@ fn gaps(seen: &[Seen]) -> String {
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
-    let clients = ["sse-wire", "reqwest-eventsource", "eventsource-client"];
+    let clients = [
+        "sse-wire",
+        "reqwest-eventsource",
+        "eventsource-client",
+        "Chromium",
+    ];
     type Script = fn(usize) -> (Vec<u8>, bool);
-    let scenarios: [(&str, Script); 6] = [
+    let scenarios: [(&str, Script); 9] = [
         ("204 No Content", |_| (status(204), false)),
         ("500", |_| (status(500), false)),
         ("200 text/html", |_| {
@@ -154,6 +216,17 @@ async fn main() {
         ("drop before any id", |n| match n {
             0 => (stream("retry: 200\ndata: a\n\n"), false),
             _ => (stream(""), true),
+        }),
+        ("301 to the stream", |n| match n {
+            0 => (redirect(301), false),
+            _ => (stream("data: moved\n\n"), true),
+        }),
+        ("307 to the stream", |n| match n {
+            0 => (redirect(307), false),
+            _ => (stream("data: moved\n\n"), true),
+        }),
+        ("every connection dropped, retry 100", |_| {
+            (stream("retry: 100\ndata: x\n\n"), false)
         }),
         ("one 20 MiB event", |n| match n {
             0 => {
@@ -170,33 +243,41 @@ async fn main() {
     for (name, script) in scenarios {
         for client in clients {
             let (addr, seen) = serve(script).await;
-            let (events, stopped) = run(client, format!("http://{addr}/")).await;
+            let (events, stopped) = match client {
+                "Chromium" => browser(format!("http://{addr}/")).await,
+                _ => {
+                    let (events, ended) = run(client, format!("http://{addr}/sse")).await;
+                    let shown = events
+                        .iter()
+                        .map(|e| match e.len() > 16 {
+                            true => format!("{} bytes", e.len()),
+                            false => format!("{e:?}"),
+                        })
+                        .collect();
+                    (shown, ended)
+                }
+            };
             let seen = seen.lock().unwrap().clone();
             let ids: Vec<String> = seen
                 .iter()
+                .take(5)
                 .map(|s| match &s.last_event_id {
                     None => "none".into(),
                     Some(id) => format!("{id:?}"),
-                })
-                .collect();
-            let shown: Vec<String> = events
-                .iter()
-                .map(|e| match e.len() > 16 {
-                    true => format!("{} bytes", e.len()),
-                    false => format!("{e:?}"),
                 })
                 .collect();
             println!(
                 "| {name} | {client} | {} | {} | {} | {} | {} | {} |",
                 seen.len(),
                 gaps(&seen),
-                ids.join(", "),
+                ids.join(", ") + if seen.len() > 5 { ", …" } else { "" },
                 seen.first()
                     .and_then(|s| s.cache_control.clone())
                     .unwrap_or("none".into()),
-                match shown.is_empty() {
-                    true => "none".into(),
-                    false => shown.join(", "),
+                match events.len() {
+                    0 => "none".into(),
+                    1..=5 => events.join(", "),
+                    n => format!("{n}: {}, …", events[..5].join(", ")),
                 },
                 if stopped { "yes" } else { "no" },
             );
