@@ -155,7 +155,7 @@ pub mod client;
 pub use error::{Error, Field};
 pub use event::{Encoded, Event, EventType, IntoEventType, IntoId};
 #[cfg(feature = "redis")]
-pub use hub::redis::{RedisConfig, RedisError, RedisHub, RedisSubscription};
+pub use hub::redis::{RedisConfig, RedisHub};
 #[cfg(feature = "std")]
 pub use hub::{Hub, HubConfig, HubError, OnLag, Published, Subscription};
 pub use lifecycle::keep_alive::{KeepAlive, MIN_PERIOD};

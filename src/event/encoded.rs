@@ -49,6 +49,13 @@ impl Encoded {
         &self.0
     }
 
+    /// Bytes the caller has checked are whole events, each ending with its empty line.
+    #[cfg(feature = "redis")]
+    pub(crate) fn from_trusted(bytes: Bytes) -> Encoded {
+        debug_assert!(bytes.ends_with(b"\n\n") || &bytes[..] == b"\n");
+        Encoded(bytes)
+    }
+
     /// Takes the bytes out, leaving `self` empty.
     pub(crate) fn take_bytes(&mut self) -> Bytes {
         core::mem::take(&mut self.0)

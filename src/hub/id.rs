@@ -98,10 +98,19 @@ pub(super) enum PublishedId {
 }
 
 impl Published {
-    /// The event's sequence number in the hub: 1 for the first event published, then one more
-    /// for each, over all topics.
+    /// The event's sequence number: in a [`Hub`](super::Hub), 1 for the first event published,
+    /// then one more for each, over all topics; in a Redis hub, the same within its shard.
     pub fn seq(&self) -> u64 {
         self.seq
+    }
+
+    /// What a hub on a shared log returns: the entry's number and an id naming it.
+    #[cfg(feature = "redis")]
+    pub(super) fn shared(seq: u64, id: alloc::string::String) -> Published {
+        Published {
+            seq,
+            id: PublishedId::Own(Arc::from(id)),
+        }
     }
 }
 
@@ -128,6 +137,33 @@ pub enum HubError {
     DuplicateId {
         /// The id.
         id: alloc::string::String,
+    },
+    /// The hub's shared log could not be reached, or did not answer in time: nothing was
+    /// published. The reason is the log client's.
+    #[error("the hub's log is unavailable: {reason}")]
+    Unavailable {
+        /// What failed.
+        reason: alloc::string::String,
+    },
+    /// The hub's shared log answered with an error (out of memory, a key of another type, …):
+    /// nothing was published.
+    #[error("the hub's log refused the command: {reason}")]
+    Rejected {
+        /// Its answer.
+        reason: alloc::string::String,
+    },
+    /// The event carries an id of its own, which a hub on a shared log cannot keep: its ids
+    /// are the log's.
+    #[error("a hub on a shared log gives every event its id; this one has its own")]
+    OwnId,
+    /// An entry of the shared log is not one the hub wrote: it was passed over (reported to
+    /// the Redis hub's error callback).
+    #[error("entry {entry} of the hub's log is not the hub's: {reason}")]
+    ForeignEntry {
+        /// The entry's id.
+        entry: alloc::string::String,
+        /// What is wrong with it.
+        reason: &'static str,
     },
 }
 

@@ -369,11 +369,35 @@ impl Hub {
         Some(self.subscribe(topics, Some(id.as_bytes())))
     }
 
-    /// The reset event, with the newest event's id.
+    /// Publishes already encoded bytes whose id line is `own_id`: for a mirror of a shared log,
+    /// whose entries come encoded and numbered. Own ids are the log's, so never duplicates.
     #[cfg(feature = "redis")]
-    pub(crate) fn reset_frame(&self) -> Encoded {
-        let shared = &self.handle.shared;
-        shared.reset_frame(&shared.lock())
+    pub(crate) fn publish_encoded(&self, topic: &str, bytes: Encoded, own_id: Arc<str>) {
+        let shared = &*self.handle.shared;
+        let at = shared.config.max_age.map(|_| Instant::now());
+        let mut wake = Vec::new();
+        let mut state = shared.lock();
+        debug_assert!(state.own_id(&own_id).is_none(), "a log's ids are unique");
+        let index = state.topic_or_new(topic);
+        state.push(index, bytes, Some(own_id), at);
+        state.notify(index, shared.config.max_lag.is_some(), &mut wake);
+        state.evict(&shared.config, Some(index), at);
+        drop(state);
+        wake.into_iter().for_each(core::task::Waker::wake);
+    }
+
+    /// Wakes every subscription, for a backend whose subscriptions check a state of their own.
+    #[cfg(feature = "redis")]
+    pub(crate) fn wake_all(&self) {
+        let mut state = self.handle.shared.lock();
+        let wake: Vec<_> = state
+            .slots
+            .iter_mut()
+            .flatten()
+            .filter_map(|slot| slot.waker.take())
+            .collect();
+        drop(state);
+        wake.into_iter().for_each(core::task::Waker::wake);
     }
 
     /// The number of live subscriptions.

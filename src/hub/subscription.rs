@@ -10,10 +10,64 @@ use core::pin::Pin;
 use core::task::{Context, Poll};
 use futures_core::Stream;
 
-/// One subscriber's view of a [`Hub`](super::Hub): a `Stream` of [`Encoded`] events of its
-/// topics, in publication order, to put in an [`EventStream`](crate::EventStream). Dropping it
-/// unsubscribes.
+/// One subscriber's view of a hub ([`Hub`](super::Hub), or with the `redis` feature a
+/// `RedisHub`): a `Stream` of [`Encoded`] events of its topics, in publication order, to put in
+/// an [`EventStream`](crate::EventStream). Dropping it unsubscribes.
 pub struct Subscription {
+    inner: Inner,
+}
+
+enum Inner {
+    Local(Local),
+    /// Served from a shared log first, then from the instance's hub.
+    #[cfg(feature = "redis")]
+    Remote(alloc::boxed::Box<super::redis::Remote>),
+}
+
+impl core::fmt::Debug for Subscription {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match &self.inner {
+            Inner::Local(local) => f
+                .debug_struct("Subscription")
+                .field("closed", &local.closed)
+                .finish_non_exhaustive(),
+            #[cfg(feature = "redis")]
+            Inner::Remote(remote) => remote.fmt(f),
+        }
+    }
+}
+
+impl Subscription {
+    pub(super) fn new(shared: Arc<Shared>, key: u32, reset: Option<Encoded>) -> Subscription {
+        Subscription {
+            inner: Inner::Local(Local {
+                shared,
+                key,
+                reset,
+                closed: false,
+            }),
+        }
+    }
+
+    #[cfg(feature = "redis")]
+    pub(super) fn remote(remote: super::redis::Remote) -> Subscription {
+        Subscription {
+            inner: Inner::Remote(alloc::boxed::Box::new(remote)),
+        }
+    }
+
+    /// The in-memory subscription inside, for a backend that drives it itself.
+    #[cfg(feature = "redis")]
+    pub(super) fn into_local(self) -> Local {
+        match self.inner {
+            Inner::Local(local) => local,
+            Inner::Remote(_) => unreachable!("a hub in memory makes local subscriptions"),
+        }
+    }
+}
+
+/// A subscription to a hub in memory.
+pub(crate) struct Local {
     shared: Arc<Shared>,
     key: u32,
     /// A reset event to send before anything else.
@@ -22,57 +76,58 @@ pub struct Subscription {
     closed: bool,
 }
 
-impl core::fmt::Debug for Subscription {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("Subscription")
-            .field("closed", &self.closed)
-            .finish_non_exhaustive()
-    }
-}
-
 /// What the next poll found.
 enum Next {
-    Event(Encoded),
-    /// An unread event of its topics left the history, or it is past `max_lag`.
-    Lagged,
+    /// An event, and its own id if it has one.
+    Event(Encoded, Option<Arc<str>>),
+    /// An unread event of its topics left the history.
+    Evicted,
+    /// It is past `max_lag`.
+    OverLag,
     /// Nothing to read now.
     Empty,
 }
 
-impl Subscription {
-    pub(super) fn new(shared: Arc<Shared>, key: u32, reset: Option<Encoded>) -> Subscription {
-        Subscription {
-            shared,
-            key,
-            reset,
-            closed: false,
-        }
-    }
+/// What a subscription to a hub in memory yields to a backend that drives it.
+#[cfg_attr(not(feature = "redis"), allow(dead_code))]
+pub(crate) enum Polled {
+    /// An event, with its own id if it has one.
+    Event(Encoded, Option<Arc<str>>),
+    /// The reset event (a lag past `max_lag`, or an id it could not resume).
+    Reset(Encoded),
+    /// An event it had not read left the history: the caller drops the subscription and
+    /// serves its subscriber another way.
+    Evicted,
+    /// The hub is gone, or the subscription was cut off after a reset.
+    End,
+}
 
-    /// [`poll_next`](Stream::poll_next), passing over the events whose own id `skip` says were
-    /// already delivered another way (a replay from a shared log).
-    pub(crate) fn poll_skipping(
+impl Local {
+    /// The next event. With `evicted_is_reset`, a lost event is a lag like any other (the
+    /// reset event, then [`OnLag`]); without, it is reported as [`Polled::Evicted`].
+    pub(crate) fn poll_next_item(
         &mut self,
         cx: &mut Context<'_>,
-        skip: impl Fn(&str) -> bool,
-    ) -> Poll<Option<Encoded>> {
+        evicted_is_reset: bool,
+    ) -> Poll<Polled> {
         if let Some(reset) = self.reset.take() {
-            return Poll::Ready(Some(reset));
+            return Poll::Ready(Polled::Reset(reset));
         }
         if self.closed {
-            return Poll::Ready(None);
+            return Poll::Ready(Polled::End);
         }
         let shared = &*self.shared;
         let mut state = shared.lock();
-        match next(&mut state, self.key, shared.config.max_lag, &skip) {
-            Next::Event(bytes) => Poll::Ready(Some(bytes)),
-            Next::Lagged => {
+        match next(&mut state, self.key, shared.config.max_lag) {
+            Next::Event(bytes, own) => Poll::Ready(Polled::Event(bytes, own)),
+            Next::Evicted if !evicted_is_reset => Poll::Ready(Polled::Evicted),
+            Next::Evicted | Next::OverLag => {
                 let reset = shared.reset_frame(&state);
                 state.skip_to_live(self.key);
                 self.closed = shared.config.on_lag == OnLag::Close;
-                Poll::Ready(Some(reset))
+                Poll::Ready(Polled::Reset(reset))
             }
-            Next::Empty if state.closed => Poll::Ready(None),
+            Next::Empty if state.closed => Poll::Ready(Polled::End),
             Next::Empty => {
                 let slot = state.slot_mut(self.key);
                 match &mut slot.waker {
@@ -87,13 +142,13 @@ impl Subscription {
 
 /// Subscriber `key`'s next event: the unread one with the lowest sequence number over its
 /// topics.
-fn next(state: &mut State, key: u32, max_lag: Option<u64>, skip: &impl Fn(&str) -> bool) -> Next {
+fn next(state: &mut State, key: u32, max_lag: Option<u64>) -> Next {
     let State { topics, slots, .. } = state;
     let Some(Some(slot)) = slots.get_mut(key as usize) else {
         return Next::Empty;
     };
     if max_lag.is_some_and(|lag| slot.unread > lag) {
-        return Next::Lagged;
+        return Next::OverLag;
     }
     // Topics with new events join the queue at their first unread event.
     while let Some(index) = slot.pop_dirty() {
@@ -110,7 +165,7 @@ fn next(state: &mut State, key: u32, max_lag: Option<u64>, skip: &impl Fn(&str) 
                 member.mark = Mark::Queued;
                 slot.queue.push(Reverse((seq, index)));
             }
-            None if lost => return Next::Lagged,
+            None if lost => return Next::Evicted,
             None => member.mark = Mark::Idle,
         }
     }
@@ -122,10 +177,10 @@ fn next(state: &mut State, key: u32, max_lag: Option<u64>, skip: &impl Fn(&str) 
         let Some(entry) = topic.get(reading.next) else {
             // Its first unread event left the history since it was queued.
             debug_assert!(reading.next < topic.front());
-            return Next::Lagged;
+            return Next::Evicted;
         };
         debug_assert_eq!(entry.seq, seq, "the queue's key is the first unread event");
-        let bytes = (!entry.own_id.as_deref().is_some_and(skip)).then(|| entry.bytes.clone());
+        let event = Next::Event(entry.bytes.clone(), entry.own_id.clone());
         reading.next += 1;
         slot.unread = slot.unread.saturating_sub(1);
         match topic.get(reading.next).map(|e| e.seq) {
@@ -134,9 +189,7 @@ fn next(state: &mut State, key: u32, max_lag: Option<u64>, skip: &impl Fn(&str) 
             None if reading.next < topic.published => slot.queue.push(Reverse((seq, index))),
             None => topic.members[reading.member as usize].mark = Mark::Idle,
         }
-        if let Some(bytes) = bytes {
-            return Next::Event(bytes);
-        }
+        return event;
     }
     Next::Empty
 }
@@ -145,11 +198,18 @@ impl Stream for Subscription {
     type Item = Encoded;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Encoded>> {
-        self.poll_skipping(cx, |_| false)
+        match &mut self.inner {
+            Inner::Local(local) => local.poll_next_item(cx, true).map(|polled| match polled {
+                Polled::Event(bytes, _) | Polled::Reset(bytes) => Some(bytes),
+                Polled::Evicted | Polled::End => None,
+            }),
+            #[cfg(feature = "redis")]
+            Inner::Remote(remote) => remote.poll_next(cx),
+        }
     }
 }
 
-impl Drop for Subscription {
+impl Drop for Local {
     fn drop(&mut self) {
         // In rounds, so that publishers never wait long behind a subscriber of many topics.
         loop {

@@ -34,7 +34,8 @@ suite! {
     ids_it_cannot_resume_get_a_reset_that_does_not_loop
     own_ids_resume_only_when_retained
     a_reset_after_everything_aged_out_names_where_to_go_on
-    a_lagging_subscriber_is_told_where_to_go_on
+    a_subscriber_whose_events_left_the_history_is_told
+    a_subscriber_past_max_lag_is_told_where_to_go_on
     dropping_the_hub_ends_subscriptions_after_what_they_are_owed
 }
 

@@ -1,0 +1,501 @@
+//! [`Remote`]: one subscriber of a Redis hub. Live, it reads the instance's hub in memory;
+//! behind it (a resume from another instance, or a burst larger than the memory), it reads
+//! Redis one page at a time, then joins the live events at a point it reached exactly.
+//!
+//! # Invariant
+//!
+//! `cut` is where the subscriber is: for each shard, every entry of its topics up to that
+//! number has been given to it (or named by a reset), and none after. Every event it is given
+//! carries the cut just after that event, so a client that resumes with it is owed exactly
+//! what follows. Live events carry the instance's cut, so the switch to live happens only at a
+//! point of the instance's order where the two are equal.
+
+use super::conn::Conn;
+use super::position::{keys, shard_of, Cut};
+use super::{with_id, Shared};
+use crate::event::{CheckedId, Encoded};
+use crate::hub::subscription::{Local, Polled};
+use crate::hub::HubError;
+use alloc::collections::VecDeque;
+use alloc::string::String;
+use alloc::sync::{Arc, Weak};
+use alloc::vec::Vec;
+use core::future::Future;
+use core::pin::Pin;
+use core::task::{Context, Poll};
+use core::time::Duration;
+use std::sync::atomic::Ordering;
+
+use ::redis as redis_client;
+
+/// How long a subscriber that caught up with Redis waits for this instance's reader to catch
+/// up too, before it tries to join the live events again.
+const BEHIND: Duration = Duration::from_millis(5);
+
+type Fetch = Pin<alloc::boxed::Box<dyn Future<Output = Result<Page, HubError>> + Send>>;
+
+pub(crate) struct Remote {
+    hub: Weak<Shared>,
+    topics: Arc<[Arc<str>]>,
+    /// The distinct shards of its topics, ascending.
+    shards: Vec<usize>,
+    cut: Cut,
+    /// The hub's generation this subscriber's cut belongs to.
+    generation: u64,
+    reset: Option<Encoded>,
+    /// Events read from Redis and not yet given: at most one page.
+    queue: VecDeque<Encoded>,
+    phase: Phase,
+    /// The wait after a failed read, doubled up to 5 s.
+    backoff: Duration,
+}
+
+enum Phase {
+    /// Reading `shards[next..]` from Redis, each up to the end of its stream, or up to
+    /// `until`'s cut, where `until`'s subscription to the hub in memory goes on.
+    Reading {
+        next: usize,
+        until: Option<(Cut, Local)>,
+        fetch: Option<Fetch>,
+        wait: Option<Pin<alloc::boxed::Box<tokio::time::Sleep>>>,
+    },
+    /// Checking, before a resume from Redis, that the cut's numbers for the shards it does not
+    /// read are not from the future or another epoch.
+    Checking(Pin<alloc::boxed::Box<dyn Future<Output = Result<bool, HubError>> + Send>>),
+    Live(Local),
+    Ended,
+}
+
+impl Phase {
+    fn reading() -> Phase {
+        Phase::Reading {
+            next: 0,
+            until: None,
+            fetch: None,
+            wait: None,
+        }
+    }
+}
+
+/// One page of a shard.
+struct Page {
+    epoch: Option<String>,
+    /// The shard's counter: the number of its newest entry.
+    head: u64,
+    /// The number of its oldest entry kept.
+    first: Option<u64>,
+    /// When the first entry of the range was published (ms since the Unix epoch).
+    first_at: Option<u64>,
+    /// Each entry in the range, with its event for the subscriber's topics.
+    entries: Vec<(u64, Option<Vec<u8>>)>,
+    /// Whether the range was read to its end.
+    complete: bool,
+}
+
+impl core::fmt::Debug for Remote {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let phase = match &self.phase {
+            Phase::Reading { .. } | Phase::Checking(_) => "reading the log",
+            Phase::Live(_) => "live",
+            Phase::Ended => "ended",
+        };
+        f.debug_struct("Subscription")
+            .field("phase", &phase)
+            .field("position", &self.cut.id())
+            .field("queued", &self.queue.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Remote {
+    pub(super) fn new(
+        shared: Arc<Shared>,
+        topics: Arc<[Arc<str>]>,
+        last_event_id: Option<&[u8]>,
+    ) -> Remote {
+        let count = shared.config.shards;
+        let mut shards: Vec<usize> = topics.iter().map(|t| shard_of(t, count)).collect();
+        shards.sort_unstable();
+        shards.dedup();
+        let delivered = shared.delivered.lock().unwrap_or_else(|p| p.into_inner());
+        let mut remote = Remote {
+            hub: Arc::downgrade(&shared),
+            topics,
+            shards,
+            cut: delivered.cut.clone(),
+            generation: shared.generation.load(Ordering::SeqCst),
+            reset: None,
+            queue: VecDeque::new(),
+            phase: Phase::Ended,
+            backoff: Duration::from_millis(100),
+        };
+        drop(delivered);
+        let Some(raw) = last_event_id else {
+            remote.join_live_now(&shared, None);
+            return remote;
+        };
+        let cut = crate::headers::last_event_id(raw)
+            .ok()
+            .and_then(|id| Cut::parse(id, count))
+            .filter(|cut| cut.fingerprint == remote.cut.fingerprint);
+        let Some(cut) = cut else {
+            // Another epoch, malformed, or not an id of this hub.
+            remote.join_live_now(&shared, Some(()));
+            return remote;
+        };
+        if let Some(held) = shared.local.try_resume(remote.topics.iter(), raw) {
+            remote.cut = cut; // this instance still holds everything after it
+            remote.phase = Phase::Live(held.into_local());
+        } else {
+            remote.cut = cut;
+            let others: Vec<(usize, u64)> = (0..count)
+                .filter(|s| !remote.shards.contains(s))
+                .map(|s| (s, remote.cut.offsets[s]))
+                .collect();
+            remote.phase = match others.is_empty() {
+                true => Phase::reading(),
+                false => Phase::Checking(check_heads(shared.clone(), others)),
+            };
+        }
+        remote
+    }
+
+    /// Goes live at this instance's current point, with the reset event first if `reset`.
+    fn join_live_now(&mut self, shared: &Shared, reset: Option<()>) {
+        let delivered = shared.delivered.lock().unwrap_or_else(|p| p.into_inner());
+        let live = shared
+            .local
+            .subscribe(self.topics.iter(), None)
+            .into_local();
+        self.cut = delivered.cut.clone();
+        self.generation = shared.generation.load(Ordering::SeqCst);
+        drop(delivered);
+        if reset.is_some() {
+            let event = shared.hub_config.reset.clone();
+            let id = CheckedId(crate::text::Text::from(self.cut.id().as_str()));
+            self.reset = Some(Encoded::from(event.id(id)));
+        }
+        self.queue.clear();
+        self.phase = Phase::Live(live);
+    }
+
+    pub(crate) fn poll_next(&mut self, cx: &mut Context<'_>) -> Poll<Option<Encoded>> {
+        loop {
+            if let Some(reset) = self.reset.take() {
+                return Poll::Ready(Some(reset));
+            }
+            if let Some(event) = self.queue.pop_front() {
+                return Poll::Ready(Some(event));
+            }
+            let shared = self.hub.upgrade();
+            if let Some(shared) = &shared {
+                if shared.generation.load(Ordering::SeqCst) != self.generation {
+                    // A shard came back with a new epoch: what was lost is unknown.
+                    self.join_live_now(shared, Some(()));
+                    continue;
+                }
+            }
+            match &mut self.phase {
+                Phase::Ended => return Poll::Ready(None),
+                // Without the hub too: a live subscription gives what it is owed, then ends.
+                Phase::Live(local) => match local.poll_next_item(cx, false) {
+                    Poll::Pending => return Poll::Pending,
+                    Poll::Ready(Polled::Event(bytes, own)) => {
+                        let shards = self.cut.offsets.len();
+                        if let Some(cut) = own.and_then(|own| Cut::parse(&own, shards)) {
+                            self.cut = cut;
+                        }
+                        return Poll::Ready(Some(bytes));
+                    }
+                    Poll::Ready(Polled::Reset(bytes)) => {
+                        // Past `max_lag`: the hub in memory moved it to its live end, which the
+                        // reset's id names.
+                        let shards = self.cut.offsets.len();
+                        if let Some(cut) = id_of(&bytes).and_then(|id| Cut::parse(id, shards)) {
+                            self.cut = cut;
+                        }
+                        return Poll::Ready(Some(bytes));
+                    }
+                    Poll::Ready(Polled::Evicted) => self.phase = Phase::reading(),
+                    Poll::Ready(Polled::End) => self.phase = Phase::Ended,
+                },
+                _ if shared.is_none() => self.phase = Phase::Ended,
+                Phase::Reading { .. } => {
+                    let Some(shared) = shared else { continue };
+                    if let Poll::Pending = self.poll_reading(cx, &shared) {
+                        return Poll::Pending;
+                    }
+                }
+                Phase::Checking(check) => {
+                    let Some(shared) = shared else { continue };
+                    match check.as_mut().poll(cx) {
+                        Poll::Pending => return Poll::Pending,
+                        Poll::Ready(Ok(true)) => self.phase = Phase::reading(),
+                        Poll::Ready(Ok(false)) => self.join_live_now(&shared, Some(())),
+                        Poll::Ready(Err(e)) => {
+                            // Redis is away: the check is made again after a wait.
+                            shared.report(&e);
+                            let others: Vec<(usize, u64)> = (0..self.cut.offsets.len())
+                                .filter(|s| !self.shards.contains(s))
+                                .map(|s| (s, self.cut.offsets[s]))
+                                .collect();
+                            let wait = tokio::time::sleep(self.backoff);
+                            self.backoff = (self.backoff * 2).min(Duration::from_secs(5));
+                            self.phase = Phase::Checking(alloc::boxed::Box::pin(async move {
+                                wait.await;
+                                check_heads(shared, others).await
+                            }));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// One step of reading from Redis: ready when there is something to give or the phase
+    /// changed.
+    fn poll_reading(&mut self, cx: &mut Context<'_>, shared: &Arc<Shared>) -> Poll<()> {
+        let Phase::Reading {
+            next,
+            until,
+            fetch,
+            wait,
+        } = &mut self.phase
+        else {
+            return Poll::Ready(());
+        };
+        if let Some(sleep) = wait {
+            if sleep.as_mut().poll(cx).is_pending() {
+                return Poll::Pending;
+            }
+            *wait = None;
+        }
+        // Shards already at `until` need no read.
+        while let (Some(&shard), Some((point, _))) = (self.shards.get(*next), until.as_ref()) {
+            if self.cut.offsets[shard] < point.offsets[shard] {
+                break;
+            }
+            *next += 1;
+        }
+        let Some(&shard) = self.shards.get(*next) else {
+            // Every shard read.
+            match until.take() {
+                Some((point, live)) => {
+                    self.cut = point;
+                    self.phase = Phase::Live(live);
+                }
+                None => self.try_join_live(shared),
+            }
+            return Poll::Ready(());
+        };
+        let pending = fetch.get_or_insert_with(|| {
+            let end = until.as_ref().map(|(point, _)| point.offsets[shard]);
+            read_page(
+                shared.clone(),
+                shard,
+                self.cut.offsets[shard],
+                end,
+                self.topics.clone(),
+            )
+        });
+        let page = match pending.as_mut().poll(cx) {
+            Poll::Pending => return Poll::Pending,
+            Poll::Ready(page) => page,
+        };
+        *fetch = None;
+        let page = match page {
+            Ok(page) => page,
+            Err(e) => {
+                shared.report(&e);
+                *wait = Some(alloc::boxed::Box::pin(tokio::time::sleep(self.backoff)));
+                self.backoff = (self.backoff * 2).min(Duration::from_secs(5));
+                return Poll::Ready(());
+            }
+        };
+        if page.complete {
+            *next += 1;
+        }
+        self.backoff = Duration::from_millis(100);
+        if !self.page_is_resumable(shared, shard, &page) {
+            self.join_live_now(shared, Some(()));
+            return Poll::Ready(());
+        }
+        for (n, body) in page.entries {
+            self.cut.offsets[shard] = n;
+            if let Some(body) = body {
+                self.queue.push_back(with_id(&self.cut.id(), &body));
+            }
+        }
+        Poll::Ready(())
+    }
+
+    /// Whether `page` continues the subscriber's cut in `shard`: the same epoch, a number that
+    /// is not from the future, and nothing after it trimmed or past the age limit.
+    fn page_is_resumable(&self, shared: &Shared, shard: usize, page: &Page) -> bool {
+        let known = {
+            let delivered = shared.delivered.lock().unwrap_or_else(|p| p.into_inner());
+            delivered.epochs[shard]
+        };
+        let after = self.cut.offsets[shard];
+        if page.epoch.as_deref().and_then(super::parse_epoch) != Some(known) || after > page.head {
+            return false;
+        }
+        if after == page.head {
+            return true;
+        }
+        let Some(first) = page.first else {
+            return false; // entries after it were published, and none is kept
+        };
+        // The next entry it is owed left the history by age.
+        let aged = match (shared.hub_config.max_age, page.first_at) {
+            (Some(age), Some(at)) => {
+                let now = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_millis() as u64);
+                now.saturating_sub(at) > age.as_millis() as u64
+            }
+            _ => false,
+        };
+        first <= after + 1 && !aged
+    }
+
+    /// Joins the live events if this instance has delivered at least what the subscriber has
+    /// read from Redis: what lies between the two is read from Redis first.
+    fn try_join_live(&mut self, shared: &Shared) {
+        let delivered = shared.delivered.lock().unwrap_or_else(|p| p.into_inner());
+        if delivered.cut.fingerprint != self.cut.fingerprint {
+            drop(delivered);
+            self.join_live_now(shared, Some(()));
+            return;
+        }
+        let behind = self
+            .shards
+            .iter()
+            .any(|&s| delivered.cut.offsets[s] < self.cut.offsets[s]);
+        if behind {
+            drop(delivered);
+            self.phase = Phase::Reading {
+                next: self.shards.len(),
+                until: None,
+                fetch: None,
+                wait: Some(alloc::boxed::Box::pin(tokio::time::sleep(BEHIND))),
+            };
+            return;
+        }
+        let live = shared
+            .local
+            .subscribe(self.topics.iter(), None)
+            .into_local();
+        let point = delivered.cut.clone();
+        drop(delivered);
+        self.phase = Phase::Reading {
+            next: 0,
+            until: Some((point, live)),
+            fetch: None,
+            wait: None,
+        };
+    }
+}
+
+/// Whether each `(shard, number)` names an entry of the shard's current epoch that was
+/// published already.
+fn check_heads(
+    shared: Arc<Shared>,
+    shards: Vec<(usize, u64)>,
+) -> Pin<alloc::boxed::Box<dyn Future<Output = Result<bool, HubError>> + Send>> {
+    alloc::boxed::Box::pin(async move {
+        let mut conn: Conn = shared.conn().await?;
+        for (shard, after) in shards {
+            let (_, meta) = keys(&shared.config.prefix, shard);
+            let reply: Result<(Option<String>, Option<u64>), _> = redis_client::cmd("HMGET")
+                .arg(&meta)
+                .arg("epoch")
+                .arg("offset")
+                .query_async(&mut conn)
+                .await;
+            let (epoch, head) = shared.check(reply)?;
+            let known = {
+                let delivered = shared.delivered.lock().unwrap_or_else(|p| p.into_inner());
+                delivered.epochs[shard]
+            };
+            if epoch.as_deref().and_then(super::parse_epoch) != Some(known)
+                || after > head.unwrap_or(0)
+            {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    })
+}
+
+/// The value of the `id` field of one encoded event.
+fn id_of(bytes: &Encoded) -> Option<&str> {
+    let text = core::str::from_utf8(bytes.as_bytes()).ok()?;
+    text.lines().find_map(|l| l.strip_prefix("id: "))
+}
+
+/// Reads one page of shard `shard`: the entries after number `after`, up to `end` (inclusive;
+/// the stream's end when `None`), with the checks a resume needs, in one round trip.
+fn read_page(
+    shared: Arc<Shared>,
+    shard: usize,
+    after: u64,
+    end: Option<u64>,
+    topics: Arc<[Arc<str>]>,
+) -> Fetch {
+    alloc::boxed::Box::pin(async move {
+        let (log, meta) = keys(&shared.config.prefix, shard);
+        let page = shared.config.page;
+        let mut conn: Conn = shared.conn().await?;
+        let mut pipe = redis_client::pipe();
+        pipe.cmd("HMGET").arg(&meta).arg("epoch").arg("offset");
+        pipe.cmd("XRANGE")
+            .arg(&log)
+            .arg("-")
+            .arg("+")
+            .arg("COUNT")
+            .arg(1);
+        pipe.cmd("XRANGE")
+            .arg(&log)
+            .arg(alloc::format!("{}-0", after + 1))
+            .arg(end.map_or_else(|| String::from("+"), |e| alloc::format!("{e}-{}", u64::MAX)))
+            .arg("COUNT")
+            .arg(page);
+        type Range = redis_client::streams::StreamRangeReply;
+        let reply: Result<((Option<String>, Option<u64>), Range, Range), _> =
+            pipe.query_async(&mut conn).await;
+        let ((epoch, head), first, range) = shared.check(reply)?;
+        let number = |id: &str| id.split_once('-').and_then(|(n, _)| n.parse::<u64>().ok());
+        let field = |entry: &redis_client::streams::StreamId, name: &str| match entry.map.get(name)
+        {
+            Some(redis_client::Value::BulkString(b)) => Some(b.clone()),
+            _ => None,
+        };
+        let first = first.ids.first().and_then(|entry| number(&entry.id));
+        let first_at = range.ids.first().and_then(|entry| {
+            let at = field(entry, "a")?;
+            String::from_utf8(at).ok()?.parse().ok()
+        });
+        let complete = range.ids.len() < page
+            || end.is_some_and(|e| range.ids.last().and_then(|entry| number(&entry.id)) >= Some(e));
+        let mut entries = Vec::with_capacity(range.ids.len());
+        for entry in &range.ids {
+            let Some(n) = number(&entry.id) else { continue };
+            let ours = field(entry, "t")
+                .is_some_and(|t| topics.iter().any(|topic| topic.as_bytes() == &t[..]));
+            let body = match ours {
+                true => field(entry, "b").filter(|b| super::is_event_body(b)),
+                false => None,
+            };
+            entries.push((n, body));
+        }
+        Ok(Page {
+            epoch,
+            head: head.unwrap_or(0),
+            first,
+            first_at,
+            entries,
+            complete,
+        })
+    })
+}
