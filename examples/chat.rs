@@ -14,6 +14,17 @@
 //!   their limit).
 //! * `--port N` (default 3000; 0 picks a free port), always on 127.0.0.1; prints
 //!   `Listening on http://127.0.0.1:PORT/` once listening. Ctrl-C exits.
+//! * `--redis URL` (with `--features redis`): the rooms live in Redis, so that several
+//!   instances on the same Redis are one chat; a client may reconnect to any of them. The same
+//!   contract, with Redis keeping the last 100,000 messages of all rooms for clients that
+//!   come back on another instance. `--redis-cluster URL,URL,…` does the same on a Redis
+//!   Cluster, with `--shards N` (default 3) spreading the rooms over its nodes; `--prefix P`
+//!   names the keys (default `chat`).
+//!
+//! ```sh
+//! cargo run --example chat --features redis -- --redis redis://127.0.0.1:6379 --port 3001 &
+//! cargo run --example chat --features redis -- --redis redis://127.0.0.1:6379 --port 3002
+//! ```
 
 use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::StatusCode;
@@ -22,14 +33,41 @@ use axum::routing::{get, post};
 use axum::serve::ListenerExt;
 use axum::Router;
 use sse_wire::headers::LastEventId;
-use sse_wire::{Event, EventStream, Hub, HubConfig, KeepAlive};
+use sse_wire::{Event, EventStream, Hub, HubConfig, HubError, KeepAlive, Published, Subscription};
 use std::time::Duration;
+
+/// The rooms: in this process's memory, or in Redis for several instances. Both give the same
+/// ids, replay and reset event; only publishing to Redis waits for it.
+#[derive(Clone)]
+enum Rooms {
+    Memory(Hub),
+    #[cfg(feature = "redis")]
+    Redis(sse_wire::RedisHub),
+}
+
+impl Rooms {
+    async fn publish(&self, room: &str, event: Event) -> Result<Published, HubError> {
+        match self {
+            Rooms::Memory(hub) => hub.publish(room, event),
+            #[cfg(feature = "redis")]
+            Rooms::Redis(hub) => hub.publish(room, event).await,
+        }
+    }
+
+    fn subscribe(&self, room: String, last_event_id: Option<&[u8]>) -> Subscription {
+        match self {
+            Rooms::Memory(hub) => hub.subscribe([room], last_event_id),
+            #[cfg(feature = "redis")]
+            Rooms::Redis(hub) => hub.subscribe([room], last_event_id),
+        }
+    }
+}
 
 const MAX_MESSAGE: usize = 1 << 20;
 const MAX_ROOM_NAME: usize = 200;
 
 async fn send(
-    State(hub): State<Hub>,
+    State(rooms): State<Rooms>,
     Path(room): Path<String>,
     text: String,
 ) -> Result<String, (StatusCode, &'static str)> {
@@ -39,22 +77,29 @@ async fn send(
     if text.len() > MAX_MESSAGE {
         return Err((StatusCode::PAYLOAD_TOO_LARGE, "message over 1 MiB\n"));
     }
-    // The hub gives the id: a message never carries one of its own, so it cannot be refused.
-    match hub.publish(&room, Event::new().data(text)) {
+    // The hub gives the id: a message never carries one of its own. Only Redis being away
+    // refuses one.
+    match rooms.publish(&room, Event::new().data(text)).await {
         Ok(published) => Ok(published.to_string()),
-        Err(_) => Err((StatusCode::INTERNAL_SERVER_ERROR, "not published\n")),
+        Err(e) => {
+            eprintln!("not published: {e}");
+            Err((
+                StatusCode::SERVICE_UNAVAILABLE,
+                "not published; try again\n",
+            ))
+        }
     }
 }
 
 async fn events(
-    State(hub): State<Hub>,
+    State(rooms): State<Rooms>,
     Path(room): Path<String>,
     last_id: LastEventId,
 ) -> impl IntoResponse {
     if room.len() > MAX_ROOM_NAME {
         return (StatusCode::BAD_REQUEST, "room name too long\n").into_response();
     }
-    let messages = hub.subscribe([room], last_id.as_bytes());
+    let messages = rooms.subscribe(room, last_id.as_bytes());
     EventStream::new(messages)
         .keep_alive(KeepAlive::every(Duration::from_secs(15)))
         .into_response()
@@ -62,23 +107,68 @@ async fn events(
 
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
-    let mut port = 3000;
+    let usage = || -> ! {
+        eprintln!(
+            "usage: chat [--port N] [--redis URL | --redis-cluster URL,URL,... [--shards N]] [--prefix P]"
+        );
+        std::process::exit(2);
+    };
+    let (mut port, mut redis, mut cluster, mut shards, mut prefix) =
+        (3000u16, None, None, 3usize, "chat".to_owned());
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
-        match (flag.as_str(), args.next().and_then(|v| v.parse().ok())) {
-            ("--port", Some(p)) => port = p,
-            _ => {
-                eprintln!("usage: chat [--port N]");
-                std::process::exit(2);
-            }
+        let Some(value) = args.next() else { usage() };
+        match flag.as_str() {
+            "--port" => port = value.parse().unwrap_or_else(|_| usage()),
+            "--redis" => redis = Some(value),
+            "--redis-cluster" => cluster = Some(value),
+            "--shards" => shards = value.parse().unwrap_or_else(|_| usage()),
+            "--prefix" => prefix = value,
+            _ => usage(),
         }
     }
-    let hub = Hub::new(
-        HubConfig::default()
-            .history(1_000)
-            .history_bytes(4 << 20)
-            .hub_bytes(1 << 30),
-    );
+    let config = HubConfig::default()
+        .history(1_000)
+        .history_bytes(4 << 20)
+        .hub_bytes(1 << 30);
+    let rooms = match (redis, cluster) {
+        (None, None) => Rooms::Memory(Hub::new(config)),
+        #[cfg(feature = "redis")]
+        (redis, cluster) => {
+            use sse_wire::{RedisConfig, RedisHub};
+            let on_error = |e: &HubError| eprintln!("redis: {e}");
+            let connected = match (redis, cluster) {
+                (Some(url), None) => {
+                    let redis = RedisConfig::default().prefix(prefix).on_error(on_error);
+                    RedisHub::connect(&url, redis, config).await
+                }
+                (None, Some(nodes)) => {
+                    let nodes: Vec<&str> = nodes.split(',').collect();
+                    let redis = RedisConfig::default()
+                        .prefix(prefix)
+                        .shards(shards)
+                        .on_error(on_error);
+                    RedisHub::connect_cluster(&nodes, redis, config).await
+                }
+                _ => usage(),
+            };
+            match connected {
+                Ok(hub) => Rooms::Redis(hub),
+                Err(e) => {
+                    eprintln!("cannot start on Redis: {e}");
+                    std::process::exit(1);
+                }
+            }
+        }
+        #[cfg(not(feature = "redis"))]
+        _ => {
+            let _ = (shards, prefix);
+            eprintln!(
+                "--redis needs the redis feature: cargo run --example chat --features redis -- …"
+            );
+            std::process::exit(2);
+        }
+    };
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
     println!("Listening on http://{}/", listener.local_addr()?);
     let app = Router::new()
@@ -87,7 +177,7 @@ async fn main() -> std::io::Result<()> {
         .route("/rooms/{room}/events", get(events))
         // A message of 1 MiB, and the rest refused with 413 before it is read.
         .layer(DefaultBodyLimit::max(MAX_MESSAGE))
-        .with_state(hub);
+        .with_state(rooms);
     // HTTP/1.1 and h2c on one port; each message written at once (no Nagle delay).
     let listener = listener.tap_io(|tcp| {
         if let Err(e) = tcp.set_nodelay(true) {

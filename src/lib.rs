@@ -124,7 +124,8 @@
 //! * `http-body`: `EventStream` as an `http_body::Body`, and `EventStream::into_http_response`.
 //! * `axum`: `IntoResponse` for `EventStream` (axum 0.8, through `axum-core`).
 //! * `actix-web`: `Responder` for `EventStream` (actix-web 4).
-//! * `redis`: `RedisHub`, the hub's log in a Redis stream, for many instances (on tokio).
+//! * `redis`: `RedisHub`, the hub with its log in Redis or a Redis Cluster, for many instances
+//!   (on tokio).
 #![cfg_attr(not(feature = "std"), no_std)]
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]

@@ -481,11 +481,27 @@ async fn room_events(
 #[tokio::test]
 async fn chat_rooms_are_separate_and_replay_while_another_floods() {
     let server = start("chat", &[]);
+    chat_contract(&server, &server).await;
+    // The page has the room picker.
+    let page = reqwest::Client::new()
+        .get(format!("{}/", server.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("id=\"room\"") && page.contains("/rooms/"));
+}
+
+/// The chat's contract, with messages posted to `a` and read from `b` (and the other way round
+/// on each reconnect): one process, or two on one Redis.
+async fn chat_contract(a: &Server, b: &Server) {
     let client = reqwest::Client::new();
-    let quiet = room_events(&client, &server, "quiet", None, false).await;
-    let busy = room_events(&client, &server, "busy", None, false).await;
-    let first = post_to_room(&client, &server, "quiet", "hello\nthere").await;
-    post_to_room(&client, &server, "busy", "noise").await;
+    let quiet = room_events(&client, b, "quiet", None, false).await;
+    let busy = room_events(&client, a, "busy", None, false).await;
+    let first = post_to_room(&client, a, "quiet", "hello\nthere").await;
+    post_to_room(&client, b, "busy", "noise").await;
     let got = events(quiet, Some(1)).await;
     assert_eq!(
         (
@@ -502,13 +518,16 @@ async fn chat_rooms_are_separate_and_replay_while_another_floods() {
     );
 
     // Away: the busy room floods with 3,000 messages, the quiet room gets 3.
-    let flood = (0..3_000).map(|n| post_to_room(&client, &server, "busy", format!("flood {n}")));
+    let flood = (0..3_000).map(|n| {
+        let server = if n % 2 == 0 { a } else { b };
+        post_to_room(&client, server, "busy", format!("flood {n}"))
+    });
     futures_util::future::join_all(flood).await;
     for text in ["two", "three", "four"] {
-        post_to_room(&client, &server, "quiet", text).await;
+        post_to_room(&client, a, "quiet", text).await;
     }
-    for query in [false, true] {
-        let resumed = room_events(&client, &server, "quiet", Some(&first), query).await;
+    for (query, server) in [(false, b), (true, a)] {
+        let resumed = room_events(&client, server, "quiet", Some(&first), query).await;
         let got: Vec<_> = events(resumed, Some(3))
             .await
             .into_iter()
@@ -518,20 +537,50 @@ async fn chat_rooms_are_separate_and_replay_while_another_floods() {
     }
     // An id from nowhere: the reset, with an id to go on from.
     let reset = events(
-        room_events(&client, &server, "quiet", Some("nonsense"), false).await,
+        room_events(&client, b, "quiet", Some("nonsense"), false).await,
         Some(1),
     )
     .await;
     assert_eq!(reset[0].event, "reset");
     assert!(!reset[0].id.is_empty());
-    // The page has the room picker.
-    let page = client
-        .get(format!("{}/", server.url))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    assert!(page.contains("id=\"room\"") && page.contains("/rooms/"));
+}
+
+/// The same contract with two `chat --redis` processes on one Redis: a message posted to either
+/// reaches readers of both, and a reader resumes on either. The Redis is the one `.ci/run`
+/// starts (`SSE_WIRE_REDIS_URL`), or one of the test's own.
+#[cfg(feature = "redis")]
+#[tokio::test]
+async fn chat_on_redis_two_instances_keep_the_same_contract() {
+    let (url, _own) = match std::env::var("SSE_WIRE_REDIS_URL") {
+        Ok(url) => (url, None),
+        Err(_) => {
+            let port = common::free_port().to_string();
+            let Ok(child) = std::process::Command::new("redis-server")
+                .args(["--bind", "127.0.0.1", "--port", &port, "--save", ""])
+                .stdout(std::process::Stdio::null())
+                .spawn()
+            else {
+                eprintln!("SKIPPED: no redis-server, and SSE_WIRE_REDIS_URL is not set");
+                return;
+            };
+            std::thread::sleep(std::time::Duration::from_millis(300));
+            (format!("redis://127.0.0.1:{port}"), Some(KillOnDrop(child)))
+        }
+    };
+    let prefix = format!("chat-test-{}", std::process::id());
+    let args = ["--port", "0", "--redis", &url, "--prefix", &prefix];
+    let a = common::start_example_with_features("chat", &["redis"], &args);
+    let b = common::start_example_with_features("chat", &["redis"], &args);
+    chat_contract(&a, &b).await;
+}
+
+#[cfg(feature = "redis")]
+struct KillOnDrop(std::process::Child);
+
+#[cfg(feature = "redis")]
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }

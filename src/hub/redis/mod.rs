@@ -1,30 +1,6 @@
 //! [`RedisHub`]: the hub with its log in Redis streams, so that many server instances share
-//! one log and a client resumes on any of them (feature `redis`).
-//!
-//! # How it works
-//!
-//! * **Shards.** Topics map to a fixed number of shards ([`RedisConfig::shards`], one by
-//!   default) by a hash of their name; each shard is one Redis stream and a counter, under one
-//!   hash tag, so that a Redis Cluster puts each shard in one slot and spreads the shards over
-//!   its nodes. A topic costs Redis nothing of its own: memory grows with entries, not topics.
-//! * **Publish** is one script call on the topic's shard: it numbers the entry with the shard's
-//!   counter and appends it, trimmed to [`RedisConfig::max_len`]. One round trip, atomic, and
-//!   the entry holds the event already encoded, so readers copy it out as it is.
-//! * **Read.** Each instance reads each shard once (a blocking `XREAD` per shard), whatever
-//!   its number of clients or topics, and publishes every entry into a hub in memory (the
-//!   [`HubConfig`] limits), which fans it out to that instance's subscribers.
-//! * **Ids** name a cut through the shards ([position](self::position) has the format): a
-//!   client resumes from it exactly on any instance. An id this instance still holds is served
-//!   from memory; any other is served from Redis, one page ([`RedisConfig::page`]) at a time,
-//!   then the subscription joins the live events at a point it reached exactly. A subscriber
-//!   whose unread events leave the memory (a burst larger than it) goes back to Redis the same
-//!   way: it is reset only for what Redis no longer has, for an id of another epoch, from the
-//!   future or malformed, and by [`HubConfig::max_lag`] if set.
-//! * **Faults.** When Redis goes away, `publish` fails with [`HubError::Unavailable`], readers
-//!   report to [`RedisConfig::on_error`] and reconnect with backoff, subscribers wait. When a
-//!   shard comes back empty (Redis restarted without its data, or the keys were deleted), it
-//!   gets a new epoch: every subscriber of the instance gets the reset event, since what was
-//!   lost is unknown, and older ids get it too.
+//! one log and a client resumes on any of them (feature `redis`). The model is in
+//! [`RedisHub`]'s documentation, where users read it.
 
 mod conn;
 mod position;
@@ -160,8 +136,53 @@ impl RedisConfig {
 /// The hub with its log in Redis: the same topics, replay, limits and reset event as
 /// [`Hub`], shared by every instance connected to the same Redis (or Redis Cluster) with the
 /// same prefix. Cloning is cheap: clones share the connections, the readers and the hub in
-/// memory; the readers stop when the last clone is dropped. See the
-/// [module documentation](self) for the model.
+/// memory; the readers stop when the last clone is dropped.
+///
+/// # How it works
+///
+/// * **Shards.** Topics map to a fixed number of shards ([`RedisConfig::shards`], one by
+///   default) by a hash of their name; each shard is one Redis stream and a counter, under one
+///   hash tag, so that a Redis Cluster puts each shard in one slot and spreads the shards over
+///   its nodes. A topic costs Redis nothing of its own: memory grows with entries, not topics.
+/// * **Publish** is one script call on the topic's shard: it numbers the entry with the shard's
+///   counter and appends it, trimmed to [`RedisConfig::max_len`]. One round trip, atomic, and
+///   the entry holds the event already encoded, so readers copy it out as it is.
+/// * **Read.** Each instance reads each shard once (a blocking `XREAD` per shard), whatever
+///   its number of clients or topics, and publishes every entry into a hub in memory (the
+///   [`HubConfig`] limits), which fans it out to that instance's subscribers.
+/// * **Ids** name a cut through the shards (`{epoch}-{n}` with one shard; with more,
+///   `{fingerprint}-{n₀}.{n₁}…`, each shard's number): a client resumes from it exactly on any
+///   instance. An id this instance still holds is served
+///   from memory; any other is served from Redis, one page ([`RedisConfig::page`]) at a time,
+///   then the subscription joins the live events at a point it reached exactly. A subscriber
+///   whose unread events leave the memory (a burst larger than it) goes back to Redis the same
+///   way: it is reset only for what Redis no longer has, for an id of another epoch, from the
+///   future or malformed, and by [`HubConfig::max_lag`] if set.
+/// * **Faults.** When Redis goes away, `publish` fails with [`HubError::Unavailable`], readers
+///   report to [`RedisConfig::on_error`] and reconnect with backoff, subscribers wait. When a
+///   shard comes back empty (Redis restarted without its data, or the keys were deleted), it
+///   gets a new epoch: every subscriber of the instance gets the reset event, since what was
+///   lost is unknown, and older ids get it too.
+///
+/// # Why shards, counters and cuts
+///
+/// A stream per topic would cost Redis a key and a stream's overhead per topic, and each
+/// instance a read per topic; one stream for every topic cannot grow past one Redis node. A
+/// fixed number of shards costs neither: each is read once per instance, and a Redis Cluster
+/// spreads them. The counter and epoch are written by the same script as the entry (the
+/// bookkeeping production hubs such as Centrifugo use), so an entry's number never depends
+/// on a clock, and numbers from a log that was lost are told apart by their epoch. A client
+/// sends one `Last-Event-ID` for all its topics, which may live in several shards: hence an id
+/// that names a position in every shard.
+///
+/// The price: Redis keeps the last [`max_len`](RedisConfig::max_len) entries of each *shard*,
+/// whatever their topics, while each instance's memory keeps [`HubConfig::history`] per
+/// topic. A client that resumes on an instance holding its id is served from memory, per
+/// topic; with several shards, one that resumes on another instance is served from Redis, and
+/// a busy topic may have pushed a quiet one's entries out of its shard there. With one shard
+/// (the default) every instance gives the same ids, so any instance serves them from memory.
+/// And a subscription gets its events in publication order per shard, so per topic; events of
+/// topics on different shards may interleave in another order than they were published.
 ///
 /// ```no_run
 /// # async fn run() -> Result<(), sse_wire::HubError> {

@@ -222,7 +222,7 @@ impl Remote {
                 _ if shared.is_none() => self.phase = Phase::Ended,
                 Phase::Reading { .. } => {
                     let Some(shared) = shared else { continue };
-                    if let Poll::Pending = self.poll_reading(cx, &shared) {
+                    if self.poll_reading(cx, &shared).is_pending() {
                         return Poll::Pending;
                     }
                 }
@@ -462,8 +462,8 @@ fn read_page(
             .arg("COUNT")
             .arg(page);
         type Range = redis_client::streams::StreamRangeReply;
-        let reply: Result<((Option<String>, Option<u64>), Range, Range), _> =
-            pipe.query_async(&mut conn).await;
+        type Meta = (Option<String>, Option<u64>);
+        let reply: Result<(Meta, Range, Range), _> = pipe.query_async(&mut conn).await;
         let ((epoch, head), first, range) = shared.check(reply)?;
         let number = |id: &str| id.split_once('-').and_then(|(n, _)| n.parse::<u64>().ok());
         let field = |entry: &redis_client::streams::StreamId, name: &str| match entry.map.get(name)

@@ -121,6 +121,14 @@ impl RedisServer {
     }
 }
 
+impl RedisServer {
+    /// Kills the server for good (SIGKILL).
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 impl Drop for RedisServer {
     fn drop(&mut self) {
         let _ = self.child.kill(); // SIGKILL ends a stopped process too
@@ -166,49 +174,73 @@ pub fn cluster() -> Option<&'static [String]> {
     static CLUSTER: OnceLock<Option<(Vec<RedisServer>, Vec<String>)>> = OnceLock::new();
     CLUSTER
         .get_or_init(|| {
-            let nodes: Vec<RedisServer> = (0..3)
-                .map(|_| {
-                    RedisServer::start_with(
-                        &[
-                            "--cluster-enabled",
-                            "yes",
-                            "--cluster-config-file",
-                            "nodes.conf",
-                            "--cluster-node-timeout",
-                            "2000",
-                        ],
-                        true,
-                    )
-                })
-                .collect::<Option<_>>()?;
-            let addresses: Vec<String> = nodes
-                .iter()
-                .map(|n| format!("127.0.0.1:{}", n.port))
-                .collect();
-            let out = Command::new("redis-cli")
-                .args(["--cluster", "create"])
-                .args(&addresses)
-                .args(["--cluster-replicas", "0", "--cluster-yes"])
-                .output()
-                .expect("redis-cli");
-            assert!(
-                out.status.success(),
-                "{}",
-                String::from_utf8_lossy(&out.stdout)
-            );
-            let deadline = Instant::now() + STEP * 3;
-            while !nodes
-                .iter()
-                .all(|n| n.cli(&["CLUSTER", "INFO"]).contains("cluster_state:ok"))
-            {
-                assert!(Instant::now() < deadline, "the cluster did not form");
-                std::thread::sleep(Duration::from_millis(100));
-            }
+            let nodes = start_cluster(3, 0, true)?;
             let urls = nodes.iter().map(RedisServer::url).collect();
             Some((nodes, urls))
         })
         .as_ref()
         .map(|(_, urls)| urls.as_slice())
+}
+
+/// A Redis Cluster of `masters` masters with `replicas` replicas each, formed and ready: its
+/// nodes, masters first as `redis-cli --cluster create` assigns them.
+pub fn start_cluster(masters: usize, replicas: usize, shared: bool) -> Option<Vec<RedisServer>> {
+    let nodes: Vec<RedisServer> = (0..masters * (1 + replicas))
+        .map(|_| {
+            RedisServer::start_with(
+                &[
+                    "--cluster-enabled",
+                    "yes",
+                    "--cluster-config-file",
+                    "nodes.conf",
+                    "--cluster-node-timeout",
+                    "2000",
+                ],
+                shared,
+            )
+        })
+        .collect::<Option<_>>()?;
+    let addresses: Vec<String> = nodes
+        .iter()
+        .map(|n| format!("127.0.0.1:{}", n.port))
+        .collect();
+    let out = Command::new("redis-cli")
+        .args(["--cluster", "create"])
+        .args(&addresses)
+        .args(["--cluster-replicas", &replicas.to_string(), "--cluster-yes"])
+        .output()
+        .expect("redis-cli");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    wait_cluster_ok(&nodes);
+    // A replica can take over only once it has synchronised with its master.
+    let deadline = Instant::now() + STEP * 3;
+    while !nodes.iter().all(|n| {
+        let replication = n.cli(&["INFO", "replication"]);
+        replication.contains("role:master") || replication.contains("master_link_status:up")
+    }) {
+        assert!(
+            Instant::now() < deadline,
+            "the replicas did not synchronise"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    Some(nodes)
+}
+
+/// Waits until every live node of `nodes` says the cluster is ok.
+pub fn wait_cluster_ok(nodes: &[RedisServer]) {
+    let deadline = Instant::now() + STEP * 3;
+    while !nodes
+        .iter()
+        .all(|n| n.cli(&["CLUSTER", "INFO"]).contains("cluster_state:ok"))
+    {
+        assert!(Instant::now() < deadline, "the cluster is not ok");
+        std::thread::sleep(Duration::from_millis(100));
+    }
 }
 
 /// A key prefix no other test of this run uses.
