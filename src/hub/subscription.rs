@@ -19,9 +19,15 @@ pub struct Subscription {
 
 enum Inner {
     Local(Local),
-    /// Served from a shared log first, then from the instance's hub.
-    #[cfg(feature = "redis")]
-    Remote(alloc::boxed::Box<super::redis::Remote>),
+    Source(alloc::boxed::Box<dyn Source>),
+}
+
+/// A subscription served by something other than the hub in memory alone: a backend on a
+/// shared log implements it, so that its subscriptions are this same type.
+#[cfg_attr(not(feature = "redis"), allow(dead_code))]
+pub(crate) trait Source: Send + core::fmt::Debug {
+    /// As [`Stream::poll_next`].
+    fn poll_next(&mut self, cx: &mut Context<'_>) -> Poll<Option<Encoded>>;
 }
 
 impl core::fmt::Debug for Subscription {
@@ -31,8 +37,7 @@ impl core::fmt::Debug for Subscription {
                 .debug_struct("Subscription")
                 .field("closed", &local.closed)
                 .finish_non_exhaustive(),
-            #[cfg(feature = "redis")]
-            Inner::Remote(remote) => remote.fmt(f),
+            Inner::Source(source) => source.fmt(f),
         }
     }
 }
@@ -49,19 +54,20 @@ impl Subscription {
         }
     }
 
-    #[cfg(feature = "redis")]
-    pub(super) fn remote(remote: super::redis::Remote) -> Subscription {
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    pub(crate) fn from_source(source: impl Source + 'static) -> Subscription {
         Subscription {
-            inner: Inner::Remote(alloc::boxed::Box::new(remote)),
+            inner: Inner::Source(alloc::boxed::Box::new(source)),
         }
     }
 
-    /// The in-memory subscription inside, for a backend that drives it itself.
-    #[cfg(feature = "redis")]
-    pub(super) fn into_local(self) -> Local {
+    /// The in-memory subscription inside, for a backend that drives it itself; `None` for
+    /// one of another source.
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    pub(crate) fn into_local(self) -> Option<Local> {
         match self.inner {
-            Inner::Local(local) => local,
-            Inner::Remote(_) => unreachable!("a hub in memory makes local subscriptions"),
+            Inner::Local(local) => Some(local),
+            Inner::Source(_) => None,
         }
     }
 }
@@ -203,8 +209,7 @@ impl Stream for Subscription {
                 Polled::Event(bytes, _) | Polled::Reset(bytes) => Some(bytes),
                 Polled::Evicted | Polled::End => None,
             }),
-            #[cfg(feature = "redis")]
-            Inner::Remote(remote) => remote.poll_next(cx),
+            Inner::Source(source) => source.poll_next(cx),
         }
     }
 }

@@ -7,7 +7,7 @@ mod position;
 mod reader;
 mod remote;
 
-pub(crate) use remote::Remote;
+use remote::Remote;
 
 use super::{Hub, HubConfig, HubError, Published, Subscription};
 use crate::event::{Encoded, Event};
@@ -88,7 +88,7 @@ impl Default for RedisConfig {
 
 impl RedisConfig {
     /// The prefix of the keys: shard `n` is `{prefix:n}:log` (a stream) and `{prefix:n}:meta`
-    /// (its epoch and counter).
+    /// (its epoch and counter). Without `{` or `}`, which would change the cluster slots.
     pub fn prefix(mut self, prefix: impl Into<String>) -> Self {
         self.prefix = prefix.into();
         self
@@ -308,8 +308,9 @@ impl RedisHub {
 
     /// Publishes `event` to `topic`: one script call on the topic's shard, after which every
     /// instance delivers it to that topic's subscribers. Returns its number in its shard
-    /// ([`Published::seq`]) and an id that resumes after it (with one shard, exactly the id its
-    /// subscribers see). Never waits for a subscriber.
+    /// ([`Published::seq`]) and an id that resumes after it: with one shard, exactly the id its
+    /// subscribers see; with more, a cut with this event's number in its shard and what this
+    /// instance had delivered of the others. Never waits for a subscriber.
     ///
     /// # Errors
     ///
@@ -379,7 +380,7 @@ impl RedisHub {
                 names.push(Arc::from(topic.as_ref()));
             }
         }
-        Subscription::remote(Remote::new(
+        Subscription::from_source(Remote::new(
             self.shared.clone(),
             names.into(),
             last_event_id,

@@ -14,7 +14,7 @@ use super::conn::Conn;
 use super::position::{keys, shard_of, Cut};
 use super::{with_id, Shared};
 use crate::event::{CheckedId, Encoded};
-use crate::hub::subscription::{Local, Polled};
+use crate::hub::subscription::{Local, Polled, Source};
 use crate::hub::HubError;
 use alloc::collections::VecDeque;
 use alloc::string::String;
@@ -34,14 +34,15 @@ const BEHIND: Duration = Duration::from_millis(5);
 
 type Fetch = Pin<alloc::boxed::Box<dyn Future<Output = Result<Page, HubError>> + Send>>;
 
-pub(crate) struct Remote {
+pub(super) struct Remote {
     hub: Weak<Shared>,
     topics: Arc<[Arc<str>]>,
     /// The distinct shards of its topics, ascending.
     shards: Vec<usize>,
     cut: Cut,
-    /// The hub's generation this subscriber's cut belongs to.
+    /// The hub's generation this subscriber's cut belongs to, and the shards' epochs then.
     generation: u64,
+    epochs: Vec<u32>,
     reset: Option<Encoded>,
     /// Events read from Redis and not yet given: at most one page.
     queue: VecDeque<Encoded>,
@@ -124,6 +125,7 @@ impl Remote {
             shards,
             cut: delivered.cut.clone(),
             generation: shared.generation.load(Ordering::SeqCst),
+            epochs: delivered.epochs.clone(),
             reset: None,
             queue: VecDeque::new(),
             phase: Phase::Ended,
@@ -145,7 +147,7 @@ impl Remote {
         };
         if let Some(held) = shared.local.try_resume(remote.topics.iter(), raw) {
             remote.cut = cut; // this instance still holds everything after it
-            remote.phase = Phase::Live(held.into_local());
+            remote.phase = live(held);
         } else {
             remote.cut = cut;
             let others: Vec<(usize, u64)> = (0..count)
@@ -163,23 +165,44 @@ impl Remote {
     /// Goes live at this instance's current point, with the reset event first if `reset`.
     fn join_live_now(&mut self, shared: &Shared, reset: Option<()>) {
         let delivered = shared.delivered.lock().unwrap_or_else(|p| p.into_inner());
-        let live = shared
-            .local
-            .subscribe(self.topics.iter(), None)
-            .into_local();
+        let live = live(shared.local.subscribe(self.topics.iter(), None));
         self.cut = delivered.cut.clone();
         self.generation = shared.generation.load(Ordering::SeqCst);
+        self.epochs = delivered.epochs.clone();
         drop(delivered);
         if reset.is_some() {
-            let event = shared.hub_config.reset.clone();
-            let id = CheckedId(crate::text::Text::from(self.cut.id().as_str()));
-            self.reset = Some(Encoded::from(event.id(id)));
+            self.reset = Some(self.reset_frame(shared));
         }
         self.queue.clear();
-        self.phase = Phase::Live(live);
+        self.phase = live;
     }
 
-    pub(crate) fn poll_next(&mut self, cx: &mut Context<'_>) -> Poll<Option<Encoded>> {
+    /// The reset event, with the subscriber's cut as its id.
+    fn reset_frame(&self, shared: &Shared) -> Encoded {
+        let event = shared.hub_config.reset.clone();
+        Encoded::from(event.id(CheckedId(crate::text::Text::from(self.cut.id().as_str()))))
+    }
+
+    /// Shards came back with new epochs: their numbering starts again from 0, and what their
+    /// old logs held after the subscriber's place is unknown. The reset event, then the new logs
+    /// from their start, read from Redis, then live.
+    fn renew(&mut self, shared: &Shared) {
+        let delivered = shared.delivered.lock().unwrap_or_else(|p| p.into_inner());
+        self.generation = shared.generation.load(Ordering::SeqCst);
+        for (shard, epoch) in delivered.epochs.iter().enumerate() {
+            if self.epochs[shard] != *epoch {
+                self.cut.offsets[shard] = 0;
+            }
+        }
+        self.epochs = delivered.epochs.clone();
+        self.cut.fingerprint = delivered.cut.fingerprint;
+        drop(delivered);
+        self.reset = Some(self.reset_frame(shared));
+        self.queue.clear();
+        self.phase = Phase::reading();
+    }
+
+    fn poll_event(&mut self, cx: &mut Context<'_>) -> Poll<Option<Encoded>> {
         loop {
             if let Some(reset) = self.reset.take() {
                 return Poll::Ready(Some(reset));
@@ -190,8 +213,7 @@ impl Remote {
             let shared = self.hub.upgrade();
             if let Some(shared) = &shared {
                 if shared.generation.load(Ordering::SeqCst) != self.generation {
-                    // A shard came back with a new epoch: what was lost is unknown.
-                    self.join_live_now(shared, Some(()));
+                    self.renew(shared);
                     continue;
                 }
             }
@@ -390,11 +412,22 @@ impl Remote {
         drop(delivered);
         self.phase = Phase::Reading {
             next: 0,
-            until: Some((point, live)),
+            until: live.map(|live| (point, live)),
             fetch: None,
             wait: None,
         };
     }
+}
+
+impl Source for Remote {
+    fn poll_next(&mut self, cx: &mut Context<'_>) -> Poll<Option<Encoded>> {
+        self.poll_event(cx)
+    }
+}
+
+/// The phase of a subscription of the hub in memory, which is always a local one.
+fn live(sub: crate::hub::Subscription) -> Phase {
+    sub.into_local().map_or(Phase::Ended, Phase::Live)
 }
 
 /// Whether each `(shard, number)` names an entry of the shard's current epoch that was
