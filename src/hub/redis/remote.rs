@@ -303,6 +303,11 @@ impl Remote {
             // Every shard read.
             match until.take() {
                 Some((point, live)) => {
+                    // Every shard it reads is at the point now: the live events' ids fit it.
+                    debug_assert!(self
+                        .shards
+                        .iter()
+                        .all(|&s| self.cut.offsets[s] == point.offsets[s]));
                     self.cut = point;
                     self.phase = Phase::Live(live);
                 }
@@ -343,6 +348,10 @@ impl Remote {
             return Poll::Ready(());
         }
         for (n, body) in page.entries {
+            debug_assert!(
+                n > self.cut.offsets[shard],
+                "a page goes forward from the cut"
+            );
             self.cut.offsets[shard] = n;
             if let Some(body) = body {
                 self.queue.push_back(with_id(&self.cut.id(), &body));
