@@ -32,6 +32,12 @@ impl Epoch {
         Epoch((random as u32).wrapping_add(count.wrapping_mul(0x9E37_79B9)))
     }
 
+    /// Its 32 random bits.
+    #[cfg(feature = "redis")]
+    pub(super) fn bits(self) -> u32 {
+        self.0
+    }
+
     /// The id of sequence number `seq`, as text (within the inline size for `seq < 10¹³`).
     pub(super) fn id(self, seq: u64) -> Text {
         let mut buf = [0u8; 29];

@@ -113,16 +113,7 @@ struct Handle {
 
 impl Drop for Handle {
     fn drop(&mut self) {
-        let mut state = self.shared.lock();
-        state.closed = true;
-        let wake: Vec<_> = state
-            .slots
-            .iter_mut()
-            .flatten()
-            .filter_map(|slot| slot.waker.take())
-            .collect();
-        drop(state);
-        wake.into_iter().for_each(core::task::Waker::wake);
+        self.shared.wake_all(true);
     }
 }
 
@@ -182,6 +173,20 @@ impl Shared {
         }
         let seq = self.epoch.parse(id)?;
         (seq < state.next_seq).then_some(seq + 1)
+    }
+
+    /// Wakes every subscription; with `close`, once the hub is marked closed.
+    fn wake_all(&self, close: bool) {
+        let mut state = self.lock();
+        state.closed |= close;
+        let wake: Vec<_> = state
+            .slots
+            .iter_mut()
+            .flatten()
+            .filter_map(|slot| slot.waker.take())
+            .collect();
+        drop(state);
+        wake.into_iter().for_each(core::task::Waker::wake);
     }
 
     /// The reset event, with the id of the newest event: the live end.
@@ -389,15 +394,7 @@ impl Hub {
     /// Wakes every subscription, for a backend whose subscriptions check a state of their own.
     #[cfg(feature = "redis")]
     pub(crate) fn wake_all(&self) {
-        let mut state = self.handle.shared.lock();
-        let wake: Vec<_> = state
-            .slots
-            .iter_mut()
-            .flatten()
-            .filter_map(|slot| slot.waker.take())
-            .collect();
-        drop(state);
-        wake.into_iter().for_each(core::task::Waker::wake);
+        self.handle.shared.wake_all(false);
     }
 
     /// The number of live subscriptions.

@@ -105,3 +105,20 @@ fn one_mib_lines(i: usize) -> String {
     let c = (b'a' + (i % 26) as u8) as char;
     (c.to_string().repeat(63) + "\n").repeat((1 << 20) / 64)
 }
+
+/// The workload's events, as sse-wire encodes them: the wire the decoder and client benchmarks
+/// read.
+pub fn encode(payloads: &[Payload]) -> bytes::Bytes {
+    let mut buf = bytes::BytesMut::new();
+    for p in payloads {
+        let mut ev = sse_wire::Event::new();
+        if let Some(t) = p.event {
+            ev = ev.event(t).unwrap();
+        }
+        if let Some(id) = &p.id {
+            ev = ev.id(id.as_str()).unwrap();
+        }
+        ev.data(p.data.as_str()).encode_into(&mut buf);
+    }
+    buf.freeze()
+}

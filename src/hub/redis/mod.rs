@@ -22,32 +22,40 @@ use std::sync::Mutex;
 
 use ::redis as redis_client;
 
-/// The publish script. Creates the shard (a new random epoch, passed in, and an empty stream)
-/// when its counter is missing, numbers the entry, appends it trimmed; returns the epoch and
-/// the entry's number. Entry fields: `t` topic, `b` the encoded event (no id), `a` the
-/// publisher's clock in ms.
-const PUBLISH: &str = r"
+/// The start of both scripts: creates the shard (a new random epoch, passed in, and an empty
+/// stream) when its counter is missing.
+macro_rules! create_if_missing {
+    () => {
+        r"
 local epoch = redis.call('HGET', KEYS[2], 'epoch')
 if not epoch then
   epoch = ARGV[1]
   redis.call('DEL', KEYS[1])
   redis.call('HSET', KEYS[2], 'epoch', epoch, 'offset', 0)
 end
+"
+    };
+}
+
+/// The publish script: numbers the entry, appends it trimmed; returns the epoch and the
+/// entry's number. Entry fields: `t` topic, `b` the encoded event (no id), `a` the publisher's
+/// clock in ms.
+const PUBLISH: &str = concat!(
+    create_if_missing!(),
+    r"
 local n = redis.call('HINCRBY', KEYS[2], 'offset', 1)
 redis.call('XADD', KEYS[1], 'MAXLEN', ARGV[6], ARGV[2], n .. '-*', 't', ARGV[3], 'b', ARGV[4], 'a', ARGV[5])
 return {epoch, n}
-";
+"
+);
 
 /// Creates the shard if it is missing; returns its epoch and counter.
-const ENSURE: &str = r"
-local epoch = redis.call('HGET', KEYS[2], 'epoch')
-if not epoch then
-  epoch = ARGV[1]
-  redis.call('DEL', KEYS[1])
-  redis.call('HSET', KEYS[2], 'epoch', epoch, 'offset', 0)
-end
+const ENSURE: &str = concat!(
+    create_if_missing!(),
+    r"
 return {epoch, redis.call('HGET', KEYS[2], 'offset')}
-";
+"
+);
 
 /// Settings of a [`RedisHub`]; the hub in memory on each instance takes a [`HubConfig`].
 #[derive(Clone)]
@@ -399,18 +407,9 @@ impl RedisHub {
         let mut conn = shared.conn().await?;
         let mut behind = 0;
         for shard in 0..shared.config.shards {
-            let (_, meta) = keys(&shared.config.prefix, shard);
-            let reply: Result<(Option<String>, Option<u64>), _> = redis_client::cmd("HMGET")
-                .arg(&meta)
-                .arg("epoch")
-                .arg("offset")
-                .query_async(&mut conn)
-                .await;
-            let (epoch, head) = shared.check(reply)?;
+            let (epoch, head) = shared.head(&mut conn, shard).await?;
             let delivered = shared.delivered.lock().unwrap_or_else(|p| p.into_inner());
-            let head = head.unwrap_or(0);
-            behind += match epoch.as_deref().and_then(parse_epoch) == Some(delivered.epochs[shard])
-            {
+            behind += match epoch == Some(delivered.epochs[shard]) {
                 true => head.saturating_sub(delivered.cut.offsets[shard]),
                 false => head.max(1),
             };
@@ -446,6 +445,19 @@ impl Shared {
         })
     }
 
+    /// Shard `shard`'s epoch (if it exists and is well-formed) and counter.
+    async fn head(&self, conn: &mut Conn, shard: usize) -> Result<(Option<u32>, u64), HubError> {
+        let (_, meta) = keys(&self.config.prefix, shard);
+        let reply: Result<(Option<String>, Option<u64>), _> = redis_client::cmd("HMGET")
+            .arg(&meta)
+            .arg("epoch")
+            .arg("offset")
+            .query_async(conn)
+            .await;
+        let (epoch, head) = self.check(reply)?;
+        Ok((epoch.as_deref().and_then(parse_epoch), head.unwrap_or(0)))
+    }
+
     /// Reports an error no caller can be told of.
     fn report(&self, error: &HubError) {
         (self.config.on_error)(error);
@@ -475,15 +487,7 @@ async fn ensure_shard(
 
 /// A new epoch, as the scripts store it: 8 lowercase hex digits, random.
 fn new_epoch() -> String {
-    use std::collections::hash_map::RandomState;
-    use std::hash::{BuildHasher, Hasher};
-    let mut hasher = RandomState::new().build_hasher();
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos());
-    hasher.write_u128(now);
-    hasher.write_u32(std::process::id());
-    alloc::format!("{:08x}", hasher.finish() as u32)
+    alloc::format!("{:08x}", super::id::Epoch::new().bits())
 }
 
 fn parse_epoch(s: &str) -> Option<u32> {

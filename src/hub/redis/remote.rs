@@ -448,21 +448,12 @@ fn check_heads(
     alloc::boxed::Box::pin(async move {
         let mut conn: Conn = shared.conn().await?;
         for (shard, after) in shards {
-            let (_, meta) = keys(&shared.config.prefix, shard);
-            let reply: Result<(Option<String>, Option<u64>), _> = redis_client::cmd("HMGET")
-                .arg(&meta)
-                .arg("epoch")
-                .arg("offset")
-                .query_async(&mut conn)
-                .await;
-            let (epoch, head) = shared.check(reply)?;
+            let (epoch, head) = shared.head(&mut conn, shard).await?;
             let known = {
                 let delivered = shared.delivered.lock().unwrap_or_else(|p| p.into_inner());
                 delivered.epochs[shard]
             };
-            if epoch.as_deref().and_then(super::parse_epoch) != Some(known)
-                || after > head.unwrap_or(0)
-            {
+            if epoch != Some(known) || after > head {
                 return Ok(false);
             }
         }

@@ -21,7 +21,7 @@ use futures_util::stream::{BoxStream, StreamExt as _};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use workloads::W;
+use workloads::{encode, W};
 
 const CLIENTS: [&str; 5] = [
     "sse-wire EventSource (reqwest)",
@@ -141,22 +141,6 @@ async fn run(
         }
     }
     (bytes, kept)
-}
-
-/// The workload's events, as sse-wire encodes them.
-fn encode(payloads: &[workloads::Payload]) -> Bytes {
-    let mut buf = bytes::BytesMut::new();
-    for p in payloads {
-        let mut ev = sse_wire::Event::new();
-        if let Some(t) = p.event {
-            ev = ev.event(t).unwrap();
-        }
-        if let Some(id) = &p.id {
-            ev = ev.id(id.as_str()).unwrap();
-        }
-        ev.data(p.data.as_str()).encode_into(&mut buf);
-    }
-    buf.freeze()
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]

@@ -20,7 +20,7 @@ use futures_util::task::noop_waker;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
-use workloads::W;
+use workloads::{encode, W};
 
 #[derive(Clone, Copy, PartialEq, Debug)]
 enum Decoder {
@@ -92,22 +92,6 @@ fn run(d: Decoder, wire: &Bytes, keep: bool) -> (usize, usize, Vec<(String, Stri
         }),
     }
     (events, bytes, kept)
-}
-
-/// The workload's events, as sse-wire encodes them.
-fn encode(payloads: &[workloads::Payload]) -> Bytes {
-    let mut buf = bytes::BytesMut::new();
-    for p in payloads {
-        let mut ev = sse_wire::Event::new();
-        if let Some(t) = p.event {
-            ev = ev.event(t).unwrap();
-        }
-        if let Some(id) = &p.id {
-            ev = ev.id(id.as_str()).unwrap();
-        }
-        ev.data(p.data.as_str()).encode_into(&mut buf);
-    }
-    buf.freeze()
 }
 
 fn main() {
