@@ -176,10 +176,11 @@ async fn stopped_redis_fails_publishes_in_time_and_loses_nothing() {
         "{:?}",
         started.elapsed()
     );
-    // The client is still connected, waiting.
+    // The client is still connected, waiting; and a room never used before can be joined.
     assert!(timeout(Duration::from_millis(200), client.next())
         .await
         .is_err());
+    let mut newcomer = hub.subscribe(["new room"], None);
     server.signal("CONT");
     publish_when_back(&hub, "m1").await;
     hub.publish("t", Event::new().data("m2")).await.unwrap();
@@ -193,6 +194,10 @@ async fn stopped_redis_fails_publishes_in_time_and_loses_nothing() {
     assert!(timeout(Duration::from_millis(300), client.next())
         .await
         .is_err());
+    hub.publish("new room", Event::new().data("hi"))
+        .await
+        .unwrap();
+    assert_eq!(next(&mut newcomer).await, message("hi"));
 }
 
 /// A Redis Cluster master dies and its replica takes over: publishes to its shard fail with a
