@@ -165,7 +165,8 @@ impl RedisConfig {
 ///   then the subscription joins the live events at a point it reached exactly. A subscriber
 ///   whose unread events leave the memory (a burst larger than it) goes back to Redis the same
 ///   way: it is reset only for what Redis no longer has, for an id of another epoch, from the
-///   future or malformed, and by [`HubConfig::max_lag`] if set.
+///   future or malformed, and by [`HubConfig::max_lag`] if set. With
+///   [`HubConfig::max_age`], an entry's age in Redis is judged by its publisher's clock.
 /// * **Faults.** When Redis goes away, `publish` fails with [`HubError::Unavailable`], readers
 ///   report to [`RedisConfig::on_error`] and reconnect with backoff, subscribers wait. When a
 ///   shard comes back empty (Redis restarted without its data, or the keys were deleted), it
