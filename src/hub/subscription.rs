@@ -25,7 +25,7 @@ enum Inner {
 /// A subscription served by something other than the hub in memory alone: a backend on a
 /// shared log implements it, so that its subscriptions are this same type.
 #[cfg_attr(not(feature = "redis"), allow(dead_code))]
-pub(crate) trait Source: Send + core::fmt::Debug {
+pub(crate) trait Source: Send + Sync + core::fmt::Debug {
     /// As [`Stream::poll_next`].
     fn poll_next(&mut self, cx: &mut Context<'_>) -> Poll<Option<Encoded>>;
 }

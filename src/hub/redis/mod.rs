@@ -230,6 +230,8 @@ struct Shared {
     generation: AtomicU64,
     publish: redis_client::Script,
     ensure: redis_client::Script,
+    /// The runtime the hub was made on, where subscriptions' reads from Redis run.
+    runtime: tokio::runtime::Handle,
     /// Ends the readers when the last handle goes.
     _stop: tokio::sync::watch::Sender<()>,
 }
@@ -303,6 +305,7 @@ impl RedisHub {
             publish: redis_client::Script::new(PUBLISH),
             ensure,
             config,
+            runtime: tokio::runtime::Handle::current(),
             _stop: stop,
         });
         for shard in 0..shared.config.shards {

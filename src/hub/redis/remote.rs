@@ -32,7 +32,38 @@ use ::redis as redis_client;
 /// up too, before it tries to join the live events again.
 const BEHIND: Duration = Duration::from_millis(5);
 
-type Fetch = Pin<alloc::boxed::Box<dyn Future<Output = Result<Page, HubError>> + Send>>;
+/// Work for a subscriber, run on the hub's runtime so that a subscription can be polled by
+/// any executor; aborted when dropped.
+struct Task<T>(tokio::task::JoinHandle<T>);
+
+impl<T: Send + 'static> Task<T> {
+    fn spawn(shared: &Shared, work: impl Future<Output = T> + Send + 'static) -> Task<T> {
+        Task(shared.runtime.spawn(work))
+    }
+
+    /// Its output; `None` if it panicked or was cancelled with its runtime.
+    fn poll(&mut self, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        Pin::new(&mut self.0).poll(cx).map(Result::ok)
+    }
+}
+
+impl<T> Drop for Task<T> {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// A wait of `duration` on the hub's runtime.
+fn pause(shared: &Shared, duration: Duration) -> Task<()> {
+    Task::spawn(shared, tokio::time::sleep(duration))
+}
+
+/// What a task that did not finish is reported as.
+fn cancelled() -> HubError {
+    HubError::Unavailable {
+        reason: "a read from Redis was cancelled".into(),
+    }
+}
 
 pub(super) struct Remote {
     hub: Weak<Shared>,
@@ -57,12 +88,13 @@ enum Phase {
     Reading {
         next: usize,
         until: Option<(Cut, Local)>,
-        fetch: Option<Fetch>,
-        wait: Option<Pin<alloc::boxed::Box<tokio::time::Sleep>>>,
+        fetch: Option<Task<Result<Page, HubError>>>,
+        /// Waiting for this instance's reader to catch up.
+        wait: Option<Task<()>>,
     },
     /// Checking, before a resume from Redis, that the cut's numbers for the shards it does not
     /// read are not from the future or another epoch.
-    Checking(Pin<alloc::boxed::Box<dyn Future<Output = Result<bool, HubError>> + Send>>),
+    Checking(Task<Result<bool, HubError>>),
     Live(Local),
     Ended,
 }
@@ -156,7 +188,7 @@ impl Remote {
                 .collect();
             remote.phase = match others.is_empty() {
                 true => Phase::reading(),
-                false => Phase::Checking(check_heads(shared.clone(), others)),
+                false => Phase::Checking(check_heads(&shared, others, Duration::ZERO)),
             };
         }
         remote
@@ -250,23 +282,20 @@ impl Remote {
                 }
                 Phase::Checking(check) => {
                     let Some(shared) = shared else { continue };
-                    match check.as_mut().poll(cx) {
+                    match check.poll(cx) {
                         Poll::Pending => return Poll::Pending,
-                        Poll::Ready(Ok(true)) => self.phase = Phase::reading(),
-                        Poll::Ready(Ok(false)) => self.join_live_now(&shared, Some(())),
-                        Poll::Ready(Err(e)) => {
+                        Poll::Ready(Some(Ok(true))) => self.phase = Phase::reading(),
+                        Poll::Ready(Some(Ok(false))) => self.join_live_now(&shared, Some(())),
+                        Poll::Ready(failed) => {
                             // Redis is away: the check is made again after a wait.
-                            shared.report(&e);
+                            shared.report(&failed.and_then(Result::err).unwrap_or_else(cancelled));
                             let others: Vec<(usize, u64)> = (0..self.cut.offsets.len())
                                 .filter(|s| !self.shards.contains(s))
                                 .map(|s| (s, self.cut.offsets[s]))
                                 .collect();
-                            let wait = tokio::time::sleep(self.backoff);
+                            self.phase =
+                                Phase::Checking(check_heads(&shared, others, self.backoff));
                             self.backoff = (self.backoff * 2).min(Duration::from_secs(5));
-                            self.phase = Phase::Checking(alloc::boxed::Box::pin(async move {
-                                wait.await;
-                                check_heads(shared, others).await
-                            }));
                         }
                     }
                 }
@@ -286,8 +315,8 @@ impl Remote {
         else {
             return Poll::Ready(());
         };
-        if let Some(sleep) = wait {
-            if sleep.as_mut().poll(cx).is_pending() {
+        if let Some(waiting) = wait {
+            if waiting.poll(cx).is_pending() {
                 return Poll::Pending;
             }
             *wait = None;
@@ -317,24 +346,25 @@ impl Remote {
         };
         let pending = fetch.get_or_insert_with(|| {
             let end = until.as_ref().map(|(point, _)| point.offsets[shard]);
-            read_page(
+            let read = read_page(
                 shared.clone(),
                 shard,
                 self.cut.offsets[shard],
                 end,
                 self.topics.clone(),
-            )
+            );
+            Task::spawn(shared, read)
         });
-        let page = match pending.as_mut().poll(cx) {
+        let page = match pending.poll(cx) {
             Poll::Pending => return Poll::Pending,
-            Poll::Ready(page) => page,
+            Poll::Ready(page) => page.unwrap_or_else(|| Err(cancelled())),
         };
         *fetch = None;
         let page = match page {
             Ok(page) => page,
             Err(e) => {
                 shared.report(&e);
-                *wait = Some(alloc::boxed::Box::pin(tokio::time::sleep(self.backoff)));
+                *wait = Some(pause(shared, self.backoff));
                 self.backoff = (self.backoff * 2).min(Duration::from_secs(5));
                 return Poll::Ready(());
             }
@@ -409,7 +439,7 @@ impl Remote {
                 next: self.shards.len(),
                 until: None,
                 fetch: None,
-                wait: Some(alloc::boxed::Box::pin(tokio::time::sleep(BEHIND))),
+                wait: Some(pause(shared, BEHIND)),
             };
             return;
         }
@@ -439,13 +469,17 @@ fn live(sub: crate::hub::Subscription) -> Phase {
     sub.into_local().map_or(Phase::Ended, Phase::Live)
 }
 
-/// Whether each `(shard, number)` names an entry of the shard's current epoch that was
+/// After `delay`: whether each `(shard, number)` names an entry of the shard's current epoch that was
 /// published already.
 fn check_heads(
-    shared: Arc<Shared>,
+    shared: &Arc<Shared>,
     shards: Vec<(usize, u64)>,
-) -> Pin<alloc::boxed::Box<dyn Future<Output = Result<bool, HubError>> + Send>> {
-    alloc::boxed::Box::pin(async move {
+    delay: Duration,
+) -> Task<Result<bool, HubError>> {
+    let owned = shared.clone();
+    Task::spawn(shared, async move {
+        let shared = owned;
+        tokio::time::sleep(delay).await;
         let mut conn: Conn = shared.conn().await?;
         for (shard, after) in shards {
             let (epoch, head) = shared.head(&mut conn, shard).await?;
@@ -469,14 +503,14 @@ fn id_of(bytes: &Encoded) -> Option<&str> {
 
 /// Reads one page of shard `shard`: the entries after number `after`, up to `end` (inclusive;
 /// the stream's end when `None`), with the checks a resume needs, in one round trip.
-fn read_page(
+async fn read_page(
     shared: Arc<Shared>,
     shard: usize,
     after: u64,
     end: Option<u64>,
     topics: Arc<[Arc<str>]>,
-) -> Fetch {
-    alloc::boxed::Box::pin(async move {
+) -> Result<Page, HubError> {
+    {
         let (log, meta) = keys(&shared.config.prefix, shard);
         let page = shared.config.page;
         let mut conn: Conn = shared.conn().await?;
@@ -530,5 +564,5 @@ fn read_page(
             entries,
             complete,
         })
-    })
+    }
 }

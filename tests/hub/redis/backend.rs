@@ -3,14 +3,11 @@
 //! every id a test resumes with was made by one and is resumed on the other half the time.
 
 use super::servers::{self, STEP};
-use crate::suite::{self, drain, drain_one, Backend};
-use futures_core::Stream;
+use crate::suite::{self, Backend};
 use futures_util::StreamExt;
-use sse_wire::{Encoded, Event, HubConfig, RedisConfig, RedisHub, Subscription};
+use sse_wire::{Event, HubConfig, RedisConfig, RedisHub, Subscription};
 use std::cell::Cell;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 use std::time::Duration;
 use tokio::runtime::Runtime;
 
@@ -27,21 +24,6 @@ pub struct Instances {
     hubs: Vec<RedisHub>,
     publishes: Cell<usize>,
     subscribes: Cell<usize>,
-}
-
-/// A subscription polled inside the backend's runtime (its Redis reads need one).
-pub struct Sub {
-    sub: Subscription,
-    rt: Arc<Runtime>,
-}
-
-impl Stream for Sub {
-    type Item = Encoded;
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Encoded>> {
-        let this = &mut *self;
-        let _entered = this.rt.enter();
-        Pin::new(&mut this.sub).poll_next(cx)
-    }
 }
 
 impl Instances {
@@ -114,7 +96,7 @@ impl Instances {
 
     /// What `sub` yields until it has nothing for a while: what is left once settled is at
     /// most a read from Redis away.
-    pub fn collect(&self, sub: &mut Sub, max: usize) -> Vec<String> {
+    pub fn collect(&self, sub: &mut Subscription, max: usize) -> Vec<String> {
         let rt = self.rt.clone();
         rt.block_on(async {
             let mut out = Vec::new();
@@ -157,7 +139,9 @@ macro_rules! backends {
         pub struct $backend(Instances);
 
         impl Backend for $backend {
-            type Sub = Sub;
+            // Polled by the suite with no runtime of its own: a subscription's reads from
+            // Redis run on the hub's.
+            type Sub = Subscription;
             const PUBLISHED_IDS_ARE_SEEN: bool = $seen;
             fn start(config: HubConfig) -> Self {
                 let redis = redis_for(&config);
@@ -170,21 +154,17 @@ macro_rules! backends {
                 let hub = self.0.next(&self.0.publishes);
                 self.0.rt.block_on(hub.publish(topic, event)).unwrap().to_string()
             }
-            fn subscribe(&self, topics: &[&str], last_event_id: Option<&str>) -> Sub {
+            fn subscribe(&self, topics: &[&str], last_event_id: Option<&str>) -> Subscription {
                 let hub = self.0.next(&self.0.subscribes);
-                let _entered = self.0.rt.enter();
-                Sub {
-                    sub: hub.subscribe(topics.iter().copied(), last_event_id.map(str::as_bytes)),
-                    rt: self.0.rt.clone(),
-                }
+                hub.subscribe(topics.iter().copied(), last_event_id.map(str::as_bytes))
             }
             fn settle(&self) {
                 self.0.settle()
             }
-            fn collect(&self, sub: &mut Sub) -> Vec<String> {
+            fn collect(&self, sub: &mut Subscription) -> Vec<String> {
                 self.0.collect(sub, 100_000)
             }
-            fn next_one(&self, sub: &mut Sub) -> Vec<String> {
+            fn next_one(&self, sub: &mut Subscription) -> Vec<String> {
                 self.0.collect(sub, 1)
             }
         }
@@ -230,7 +210,48 @@ suite! {
 // `a_subscriber_whose_events_left_the_history_is_told` (on Redis nothing has left while Redis
 // keeps it: `findings::a_burst_larger_than_memory_resets_no_one`).
 
-#[allow(dead_code)]
-fn _uses() {
-    let _ = (drain::<Sub>, drain_one::<Sub>);
+/// A subscription of a Redis hub is `Send` and `Sync`, like the hub in memory's, whatever its
+/// phase: a server may hold it anywhere.
+#[test]
+fn subscriptions_are_send_and_sync() {
+    fn check<T: Send + Sync>() {}
+    check::<Subscription>();
+}
+
+/// Polled by another executor than tokio, a subscription still replays from Redis: its reads
+/// run on the hub's runtime.
+#[test]
+fn a_subscription_is_polled_by_any_executor() {
+    let Some(hub) = Instances::connect(
+        Topology::One,
+        HubConfig::default().history(1),
+        RedisConfig::default().prefix(servers::prefix("executor")),
+    ) else {
+        return;
+    };
+    let first = hub
+        .rt
+        .block_on(hub.hubs[0].publish("t", Event::new().data("a")))
+        .unwrap();
+    for data in ["b", "c"] {
+        hub.rt
+            .block_on(hub.hubs[0].publish("t", Event::new().data(data)))
+            .unwrap();
+    }
+    hub.settle();
+    // History 1: "b" is only in Redis.
+    let mut sub = hub.hubs[0].subscribe(["t"], Some(first.to_string().as_bytes()));
+    let got: Vec<String> = futures_executor::block_on(async {
+        let mut got = Vec::new();
+        while got.len() < 2 {
+            let event = sub.next().await.unwrap();
+            got.push(
+                suite::field(std::str::from_utf8(event.as_bytes()).unwrap(), "data")
+                    .unwrap()
+                    .to_owned(),
+            );
+        }
+        got
+    });
+    assert_eq!(got, ["b", "c"]);
 }
