@@ -634,11 +634,13 @@ fn decode_shared(src: &Bytes, start: usize, end: usize) -> Text {
 }
 
 /// UTF-8 with replacement, copied (short values such as types and ids are then stored inline).
+/// Valid input, the common case, is checked by `from_utf8`, which is quicker on short values
+/// than the lossy decoder's chunking.
 #[inline]
 fn decode_str(bytes: &[u8]) -> Text {
-    match String::from_utf8_lossy(bytes) {
-        alloc::borrow::Cow::Borrowed(valid) => Text::from(valid),
-        alloc::borrow::Cow::Owned(fixed) => Text::from(fixed),
+    match core::str::from_utf8(bytes) {
+        Ok(valid) => Text::from(valid),
+        Err(_) => Text::from(String::from_utf8_lossy(bytes).into_owned()),
     }
 }
 
