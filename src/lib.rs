@@ -98,12 +98,14 @@
 //! | `lifecycle/` | [`Timer`], [`KeepAlive`], [`Lifetime`], [`Shutdown`], [`WriteTimeout`] |
 //! | `stream/` | [`EventStream`] and how it packs events into chunks |
 //! | `body.rs` | the framework glue: `http_body::Body`, axum, actix-web |
-//! | `hub/` | [`Hub`]: topics with their own history, fan out, replay; its Redis backend |
+//! | `hub/` | [`Hub`]: topics with their own history, fan out, replay; `hub/redis/`, the same hub with its log in Redis |
 //! | `decode.rs` | [`decode`]: the other end, bytes in, the events a client dispatches out |
+//! | `client/` | [`client`]: the reconnecting `EventSource`, its rules without I/O and its tokio transport |
 //! | `headers.rs`, `scan.rs`, `text.rs`, `error.rs` | shared by both ends |
 //!
 //! Each layer imports only from those below it: `scan`, `text` and `error` at the bottom, then
-//! `event`, `lifecycle`, `stream`, `body` and `hub`; `decode` uses only the bottom.
+//! `event`, `lifecycle`, `stream`, `body` and `hub`; `decode` uses only the bottom, and
+//! `client` only `decode` and the bottom.
 //!
 //! # Framing
 //!
