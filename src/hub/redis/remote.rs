@@ -533,26 +533,31 @@ async fn read_page(
         let reply: Result<(Meta, Range, Range), _> = pipe.query_async(&mut conn).await;
         let ((epoch, head), first, range) = shared.check(reply)?;
         let number = |id: &str| id.split_once('-').and_then(|(n, _)| n.parse::<u64>().ok());
-        let field = |entry: &redis_client::streams::StreamId, name: &str| match entry.map.get(name)
-        {
-            Some(redis_client::Value::BulkString(b)) => Some(b.clone()),
-            _ => None,
-        };
+        // Fields are read in place, and an event body is moved out: nothing of an entry is
+        // copied here.
+        fn field<'a>(entry: &'a redis_client::streams::StreamId, name: &str) -> Option<&'a [u8]> {
+            match entry.map.get(name) {
+                Some(redis_client::Value::BulkString(b)) => Some(b.as_slice()),
+                _ => None,
+            }
+        }
         let first = first.ids.first().and_then(|entry| number(&entry.id));
         let first_at = range.ids.first().and_then(|entry| {
-            let at = field(entry, "a")?;
-            String::from_utf8(at).ok()?.parse().ok()
+            let at = core::str::from_utf8(field(entry, "a")?).ok()?;
+            at.parse().ok()
         });
         let complete = range.ids.len() < page
             || end.is_some_and(|e| range.ids.last().and_then(|entry| number(&entry.id)) >= Some(e));
         let mut entries = Vec::with_capacity(range.ids.len());
-        for entry in &range.ids {
+        for mut entry in range.ids {
             let Some(n) = number(&entry.id) else { continue };
-            let ours = field(entry, "t")
-                .is_some_and(|t| topics.iter().any(|topic| topic.as_bytes() == &t[..]));
-            let body = match ours {
-                true => field(entry, "b").filter(|b| super::is_event_body(b)),
-                false => None,
+            let ours = field(&entry, "t")
+                .is_some_and(|t| topics.iter().any(|topic| topic.as_bytes() == t));
+            let body = match (ours, entry.map.remove("b")) {
+                (true, Some(redis_client::Value::BulkString(b))) if super::is_event_body(&b) => {
+                    Some(b)
+                }
+                _ => None,
             };
             entries.push((n, body));
         }
