@@ -122,3 +122,22 @@ pub fn encode(payloads: &[Payload]) -> bytes::Bytes {
     }
     buf.freeze()
 }
+
+/// The (type, data) of each event a conformant client dispatches for the payloads.
+pub fn dispatched(payloads: &[Payload]) -> Vec<(String, String)> {
+    payloads
+        .iter()
+        .map(|p| (p.event.unwrap_or("message").to_owned(), p.data.clone()))
+        .collect()
+}
+
+/// The median of each contender's round times.
+pub fn medians(times: &mut [Vec<std::time::Duration>]) -> Vec<std::time::Duration> {
+    times
+        .iter_mut()
+        .map(|t| {
+            t.sort();
+            t[t.len() / 2]
+        })
+        .collect()
+}

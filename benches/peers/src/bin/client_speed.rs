@@ -19,7 +19,7 @@ mod workloads;
 use bytes::Bytes;
 use futures_util::stream::{BoxStream, StreamExt as _};
 use std::net::SocketAddr;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use workloads::{encode, W};
 
@@ -153,10 +153,7 @@ async fn main() {
         let payloads = w.payloads(w.events(quick));
         let wire = encode(&payloads);
         let addr = serve(wire.clone()).await;
-        let want: Vec<(String, String)> = payloads
-            .iter()
-            .map(|p| (p.event.unwrap_or("message").to_owned(), p.data.clone()))
-            .collect();
+        let want = workloads::dispatched(&payloads);
         for client in CLIENTS {
             let (_, got) = run(client, addr, payloads.len(), true).await;
             assert!(got == want, "{client} decoded {} wrongly", w.name());
@@ -170,13 +167,7 @@ async fn main() {
                 times[i].push(start.elapsed());
             }
         }
-        let medians: Vec<Duration> = times
-            .iter_mut()
-            .map(|t| {
-                t.sort();
-                t[t.len() / 2]
-            })
-            .collect();
+        let medians = workloads::medians(&mut times);
         for (i, client) in CLIENTS.iter().enumerate() {
             let secs = medians[i].as_secs_f64();
             println!(

@@ -19,7 +19,7 @@ use futures_core::Stream;
 use futures_util::task::noop_waker;
 use std::pin::Pin;
 use std::task::{Context, Poll};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 use workloads::{encode, W};
 
 #[derive(Clone, Copy, PartialEq, Debug)]
@@ -131,10 +131,7 @@ fn main() {
     ] {
         let payloads = w.payloads(w.events(quick));
         let wire = encode(&payloads);
-        let want: Vec<(String, String)> = payloads
-            .iter()
-            .map(|p| (p.event.unwrap_or("message").to_owned(), p.data.clone()))
-            .collect();
+        let want = workloads::dispatched(&payloads);
         for d in DECODERS {
             let (_, _, got) = run(d, &wire, true);
             assert!(got == want, "{} decoded {} wrongly", d.name(), w.name());
@@ -149,13 +146,7 @@ fn main() {
                 assert_eq!(events, payloads.len());
             }
         }
-        let medians: Vec<Duration> = times
-            .iter_mut()
-            .map(|t| {
-                t.sort();
-                t[t.len() / 2]
-            })
-            .collect();
+        let medians = workloads::medians(&mut times);
         let best_peer = medians[1..].iter().min().copied().unwrap();
         for (i, d) in DECODERS.iter().enumerate() {
             let secs = medians[i].as_secs_f64();
