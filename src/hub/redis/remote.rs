@@ -8,7 +8,8 @@
 //! number has been given to it (or named by a reset), and none after. Every event it is given
 //! carries the cut just after that event, so a client that resumes with it is owed exactly
 //! what follows. Live events carry the instance's cut, so the switch to live happens only at a
-//! point of the instance's order where the two are equal.
+//! point of the instance's order where the two are equal; while live, the last live event's id
+//! stands for `cut` until something needs it parsed.
 
 use super::conn::Conn;
 use super::position::{keys, shard_of, Cut};
@@ -71,6 +72,9 @@ pub(super) struct Remote {
     /// The distinct shards of its topics, ascending.
     shards: Vec<usize>,
     cut: Cut,
+    /// The id of the last live event given, when `cut` has not taken it in yet: parsed only
+    /// when the cut is needed (a fall back to Redis, a renewal), not for every live event.
+    live_id: Option<Arc<str>>,
     /// The hub's generation this subscriber's cut belongs to, and the shards' epochs then.
     generation: u64,
     epochs: Vec<u32>,
@@ -134,7 +138,13 @@ impl core::fmt::Debug for Remote {
         };
         f.debug_struct("Subscription")
             .field("phase", &phase)
-            .field("position", &self.cut.id())
+            .field(
+                "position",
+                &self
+                    .live_id
+                    .as_deref()
+                    .map_or_else(|| self.cut.id(), str::to_owned),
+            )
             .field("queued", &self.queue.len())
             .finish_non_exhaustive()
     }
@@ -156,6 +166,7 @@ impl Remote {
             topics,
             shards,
             cut: delivered.cut.clone(),
+            live_id: None,
             generation: shared.generation.load(Ordering::SeqCst),
             epochs: delivered.epochs.clone(),
             reset: None,
@@ -199,6 +210,7 @@ impl Remote {
         let delivered = shared.delivered.lock().unwrap_or_else(|p| p.into_inner());
         let live = live(shared.local.subscribe(self.topics.iter(), None));
         self.cut = delivered.cut.clone();
+        self.live_id = None;
         self.generation = shared.generation.load(Ordering::SeqCst);
         self.epochs = delivered.epochs.clone();
         drop(delivered);
@@ -219,6 +231,7 @@ impl Remote {
     /// old logs held after the subscriber's place is unknown. The reset event, then the new logs
     /// from their start, read from Redis, then live.
     fn renew(&mut self, shared: &Shared) {
+        self.take_live_id();
         let delivered = shared.delivered.lock().unwrap_or_else(|p| p.into_inner());
         self.generation = shared.generation.load(Ordering::SeqCst);
         for (shard, epoch) in delivered.epochs.iter().enumerate() {
@@ -232,6 +245,14 @@ impl Remote {
         self.reset = Some(self.reset_frame(shared));
         self.queue.clear();
         self.phase = Phase::reading();
+    }
+
+    /// Takes the last live event's id into `cut`.
+    fn take_live_id(&mut self) {
+        let shards = self.cut.offsets.len();
+        if let Some(cut) = self.live_id.take().and_then(|id| Cut::parse(&id, shards)) {
+            self.cut = cut;
+        }
     }
 
     fn poll_event(&mut self, cx: &mut Context<'_>) -> Poll<Option<Encoded>> {
@@ -255,22 +276,23 @@ impl Remote {
                 Phase::Live(local) => match local.poll_next_item(cx, false) {
                     Poll::Pending => return Poll::Pending,
                     Poll::Ready(Polled::Event(bytes, own)) => {
-                        let shards = self.cut.offsets.len();
-                        if let Some(cut) = own.and_then(|own| Cut::parse(&own, shards)) {
-                            self.cut = cut;
+                        if own.is_some() {
+                            self.live_id = own;
                         }
                         return Poll::Ready(Some(bytes));
                     }
                     Poll::Ready(Polled::Reset(bytes)) => {
                         // Past `max_lag`: the hub in memory moved it to its live end, which the
                         // reset's id names.
-                        let shards = self.cut.offsets.len();
-                        if let Some(cut) = id_of(&bytes).and_then(|id| Cut::parse(id, shards)) {
-                            self.cut = cut;
+                        if let Some(id) = id_of(&bytes) {
+                            self.live_id = Some(Arc::from(id));
                         }
                         return Poll::Ready(Some(bytes));
                     }
-                    Poll::Ready(Polled::Evicted) => self.phase = Phase::reading(),
+                    Poll::Ready(Polled::Evicted) => {
+                        self.take_live_id();
+                        self.phase = Phase::reading();
+                    }
                     Poll::Ready(Polled::End) => self.phase = Phase::Ended,
                 },
                 _ if shared.is_none() => self.phase = Phase::Ended,
