@@ -525,9 +525,3 @@ fn is_event_body(body: &[u8]) -> bool {
             .split(|&b| b == b'\n')
             .all(|l| !l.is_empty() && l != b"id" && !l.starts_with(b"id:"))
 }
-
-impl fmt::Debug for Shared {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Shared").finish_non_exhaustive()
-    }
-}
